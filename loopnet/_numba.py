@@ -1,0 +1,186 @@
+"""Numba in one place: the decorator every kernel uses, its flags, and the cache fallback.
+
+Every compiled kernel in loopnet is decorated with :func:`kernel`, so the compilation
+settings live here and nowhere else (STYLE.md, "Numba in one place"):
+
+| setting | value | why |
+|---|---|---|
+| ``cache`` | ``True`` unless no cache directory is writable | compiled code is reused across processes |
+| ``fastmath`` | ``{"reassoc", "contract"}`` | lets LLVM vectorise the Σ_k reductions and fuse multiply-adds; keeps NaN/Inf semantics so divergence checks still work (never ``fastmath=True``) |
+| ``boundscheck`` | ``LOOPNET_BOUNDSCHECK=1`` turns it on | the debug mode the reliability tests run: an out-of-range index raises IndexError instead of reading garbage |
+
+The same kernel source also runs uncompiled: :func:`python_version` rebuilds a kernel as a
+plain Python function whose calls to other kernels are plain Python too, so a learner can set
+a breakpoint inside the per-component loops (the ``python`` backend).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import types
+
+import numba
+from numba.core.registry import CPUDispatcher
+from numba.extending import overload
+
+FASTMATH = frozenset({"reassoc", "contract"})
+BOUNDSCHECK = os.environ.get("LOOPNET_BOUNDSCHECK", "0") not in ("", "0")
+
+
+def _writable(path: str) -> bool:
+    try:
+        os.makedirs(path, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=path, prefix=".loopnet-probe-", delete=True)
+        probe.close()
+        return True
+    except OSError:
+        return False
+
+
+def _choose_cache() -> bool:
+    """Make sure numba has somewhere to write its cache; return whether to cache at all.
+
+    numba tries ``__pycache__`` beside the source, then a user-wide directory under HOME.
+    When neither is writable it refuses to decorate a ``cache=True`` function, which would
+    break ``import loopnet``. We then point it at a private temporary directory, and if even
+    that fails we compile without a cache.
+    """
+    if os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"):
+        return False
+    if numba.config.CACHE_DIR:  # the user chose (NUMBA_CACHE_DIR)
+        return _writable(numba.config.CACHE_DIR)
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernels", "__pycache__")
+    if _writable(here):
+        return True
+    user = os.path.join(os.path.expanduser("~"), ".cache", "numba")
+    if _writable(user):
+        return True
+    fallback = os.path.join(tempfile.gettempdir(), f"loopnet-numba-cache-{os.getuid() if hasattr(os, 'getuid') else 'user'}")
+    if _writable(fallback):
+        numba.config.CACHE_DIR = fallback
+        return True
+    return False
+
+
+CACHE = _choose_cache()
+
+
+def kernel(fn):
+    """Compile ``fn`` with loopnet's one set of numba options."""
+    return numba.njit(cache=CACHE, fastmath=set(FASTMATH), boundscheck=BOUNDSCHECK or None)(fn)
+
+
+_python_versions: dict[int, types.FunctionType] = {}
+_python_globals: dict[str, dict] = {}
+
+
+def _plain(fn):
+    return getattr(fn, "py_func", fn)
+
+
+def python_version(fn):
+    """The uncompiled twin of a kernel: same code object, so the same file and line numbers.
+
+    Calls from inside the kernel to other kernels are redirected to their uncompiled versions
+    too, so stepping with pdb goes all the way down into the loops.
+    """
+    py = _plain(fn)
+    if not isinstance(py, types.FunctionType):
+        return py
+    key = id(py)
+    if key in _python_versions:
+        return _python_versions[key]
+    modname = py.__module__
+    g = _python_globals.get(modname)
+    if g is None:
+        g = dict(py.__globals__)
+        _python_globals[modname] = g
+        for name, value in list(g.items()):
+            if isinstance(value, CPUDispatcher):
+                g[name] = _LazyPython(value)
+        # resolve lazily-wrapped kernels to real functions (after registering g to break cycles)
+        for name, value in list(g.items()):
+            if isinstance(value, _LazyPython):
+                g[name] = python_version(value.dispatcher)
+    twin = types.FunctionType(py.__code__, g, py.__name__, py.__defaults__, py.__closure__)
+    twin.__doc__ = py.__doc__
+    twin.__qualname__ = py.__qualname__
+    twin.__module__ = modname
+    twin.__kwdefaults__ = py.__kwdefaults__
+    _python_versions[key] = twin
+    return twin
+
+
+class _LazyPython:
+    def __init__(self, dispatcher):
+        self.dispatcher = dispatcher
+
+
+def python_namespace(module) -> types.SimpleNamespace:
+    """Every kernel of ``module`` as its uncompiled twin, by name."""
+    out = {}
+    for name, value in vars(module).items():
+        if isinstance(value, CPUDispatcher) or (
+            isinstance(value, types.FunctionType) and value.__module__ == module.__name__
+        ):
+            out[name] = python_version(value)
+    return types.SimpleNamespace(**out)
+
+
+def one_of(x):
+    """The number 1 in the type of the scalar ``x``.
+
+    Inside a float32 kernel a bare literal (``1 - a``) silently promotes the whole expression to
+    float64; writing ``one_of(a) - a`` keeps every scalar in the array's dtype.
+    """
+    return type(x)(1)
+
+
+def zero_of(x):
+    """The number 0 in the type of the scalar ``x`` (see :func:`one_of`)."""
+    return type(x)(0)
+
+
+@overload(one_of)
+def _one_of(x):
+    if isinstance(x, numba.types.Float):
+        nbtype = x
+
+        def impl(x):
+            return nbtype(1)
+
+        return impl
+
+
+@overload(zero_of)
+def _zero_of(x):
+    if isinstance(x, numba.types.Float):
+        nbtype = x
+
+        def impl(x):
+            return nbtype(0)
+
+        return impl
+
+
+def cast_like(value, like):
+    """``value`` converted to the scalar type of ``like`` (a float32 kernel stays float32)."""
+    return type(like)(value)
+
+
+@overload(cast_like)
+def _cast_like(value, like):
+    if isinstance(like, numba.types.Float):
+        nbtype = like
+
+        def impl(value, like):
+            return nbtype(value)
+
+        return impl
+
+
+def jit_disabled() -> bool:
+    return bool(numba.config.DISABLE_JIT)
+
+
+__all__ = ["kernel", "one_of", "zero_of", "cast_like", "python_version", "python_namespace", "FASTMATH", "CACHE", "BOUNDSCHECK"]

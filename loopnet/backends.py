@@ -1,0 +1,106 @@
+"""The three backends, one set of answers.
+
+| name | what runs | use it for |
+|---|---|---|
+| ``loops`` | the per-component kernels of :mod:`loopnet.kernels`, compiled by numba | speed (the default) |
+| ``numpy`` | :mod:`loopnet.twin`, the same equations vectorised with matrix products | the twin the tests compare against; the benchmark baseline |
+| ``python`` | the very same kernel source, uncompiled (:func:`loopnet._numba.python_version`) | stepping through the loops with a debugger; tiny networks only |
+
+A backend is an object with ``predict``, ``gradients``, ``train_epochs`` and ``sgd_update``;
+:class:`loopnet.Network` picks one by name from :data:`BACKENDS`.
+"""
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import twin
+from ._numba import python_version
+from .kernels import backward, forward, loss, optimizers, training
+
+PREDICT_CHUNK = 256  # rows per pass of the compiled forward pass (keeps its buffers in cache)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What the kernels need to know about a network besides θ."""
+    sizes: np.ndarray   # (L+1,) int64
+    acts: np.ndarray    # (L,) int64 activation codes, layer 1..L
+    has_bias: bool
+    loss: int
+
+
+class LoopBackend:
+    """Runs the kernels of :mod:`loopnet.kernels` (compiled, or their uncompiled twins)."""
+
+    def __init__(self, name: str, k: types.SimpleNamespace):
+        self.name = name
+        self.k = k
+
+    def predict(self, theta, X, spec):
+        out = np.empty((X.shape[0], int(spec.sizes[-1])), dtype=theta.dtype)
+        self.k.predict(out, theta, X, spec.sizes, spec.acts, spec.has_bias, PREDICT_CHUNK)
+        return out
+
+    def evaluate(self, theta, X, Y, spec, task):
+        value, correct = self.k.evaluate(theta, X, Y, spec.sizes, spec.acts, spec.has_bias, spec.loss, task,
+                                         PREDICT_CHUNK)
+        return float(value), int(correct)
+
+    def gradients(self, theta, X, Y, spec):
+        grad = np.zeros_like(theta)
+        value = self.k.gradients(grad, theta, X, Y, spec.sizes, spec.acts, spec.has_bias, spec.loss)
+        return float(value), grad
+
+    def train_epochs(self, theta, X, Y, orders, spec, batch_size, optimizer, hyper, state, step, task,
+                     epoch_loss, epoch_correct):
+        return int(self.k.train_epochs(theta, X, Y, orders, spec.sizes, spec.acts, spec.has_bias, spec.loss,
+                                       batch_size, optimizer, hyper, state, step, task, epoch_loss, epoch_correct))
+
+    def sgd_update(self, theta, grad, lr):
+        self.k.sgd_update(theta, grad, grad[:0], theta.dtype.type(lr), theta.dtype.type(0))
+
+
+class NumpyBackend:
+    """Runs :mod:`loopnet.twin`."""
+
+    name = "numpy"
+
+    def predict(self, theta, X, spec):
+        return twin.predict(theta, X, spec.sizes, spec.acts, spec.has_bias)
+
+    def evaluate(self, theta, X, Y, spec, task):
+        value, correct = twin.evaluate(theta, X, Y, spec.sizes, spec.acts, spec.has_bias, spec.loss, task)
+        return float(value), int(correct)
+
+    def gradients(self, theta, X, Y, spec):
+        grad = np.zeros_like(theta)
+        value = twin.backpropagate(grad, theta, X, Y, spec.sizes, spec.acts, spec.has_bias, spec.loss)
+        return float(value), grad
+
+    def train_epochs(self, theta, X, Y, orders, spec, batch_size, optimizer, hyper, state, step, task,
+                     epoch_loss, epoch_correct):
+        return int(twin.train_epochs(theta, X, Y, orders, spec.sizes, spec.acts, spec.has_bias, spec.loss,
+                                     batch_size, optimizer, hyper, state, step, task, epoch_loss, epoch_correct))
+
+    def sgd_update(self, theta, grad, lr):
+        twin.sgd_update(theta, grad, None, theta.dtype.type(lr), 0)
+
+
+_COMPILED = types.SimpleNamespace(
+    predict=forward.predict, gradients=backward.gradients, evaluate=loss.evaluate,
+    train_epochs=training.train_epochs, sgd_update=optimizers.sgd_update,
+)
+
+
+def _uncompiled():
+    return types.SimpleNamespace(**{name: python_version(fn) for name, fn in vars(_COMPILED).items()})
+
+
+BACKENDS = {
+    "loops": LoopBackend("loops", _COMPILED),
+    "numpy": NumpyBackend(),
+    "python": LoopBackend("python", _uncompiled()),
+}

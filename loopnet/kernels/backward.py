@@ -1,0 +1,142 @@
+"""Backpropagation, Nielsen's four equations BP1–BP4, one kernel each, plus the pass over layers.
+
+The loss scale (1/N, 1/(N n_L), ½ …) is folded into δ^L once (BP1), so BP3 and BP4 are plain
+sums over the examples of the batch.
+"""
+import numpy as np
+
+from .._numba import kernel, cast_like, zero_of
+from ..activations import SIGMOID, SOFTMAX, derivative
+from ..losses import CROSS_ENTROPY, loss_scale
+from .forward import feedforward
+from .layout import batch_view, layer_params
+from .loss import loss_terms
+
+
+@kernel
+def output_error(delta, a, z, y, act, loss, scale):
+    """BP1: δ^L_nj = ∂L/∂a^L_nj · σ'(z^L_nj), with ∂L/∂a_nj = 2·scale·(a_nj − y_nj) (squared losses).
+
+    Forward, this was: a^L = σ(z^L), L = scale · Σ_n Σ_j (a_nj − y_nj)², so the chain rule gives
+    the line above. Softmax couples the outputs of one example, so for it BP1 is the
+    Jacobian-vector product δ_nj = a_nj (g_nj − Σ_i g_ni a_ni), g = ∂L/∂a.
+    Cross-entropy, differentiated through σ in one step (its σ' cancels):
+    sigmoid δ_nj = scale·(a_nj − y_nj); softmax δ_nj = scale·(a_nj Σ_i y_ni − y_nj).
+    delta, a, z, y: (nb, n_L).
+    """
+    if loss == CROSS_ENTROPY:
+        for n in range(a.shape[0]):
+            if act == SOFTMAX:
+                ysum = zero_of(scale)
+                for j in range(a.shape[1]):
+                    ysum += y[n, j]
+                for j in range(a.shape[1]):
+                    delta[n, j] = scale * (a[n, j] * ysum - y[n, j])
+            else:
+                for j in range(a.shape[1]):
+                    delta[n, j] = scale * (a[n, j] - y[n, j])
+        return
+    two_scale = scale + scale
+    for n in range(a.shape[0]):
+        if act == SOFTMAX:
+            ga = zero_of(scale)            # Σ_i g_ni a_ni
+            for i in range(a.shape[1]):
+                ga += two_scale * (a[n, i] - y[n, i]) * a[n, i]
+            for j in range(a.shape[1]):
+                g = two_scale * (a[n, j] - y[n, j])
+                delta[n, j] = a[n, j] * (g - ga)
+        else:
+            for j in range(a.shape[1]):
+                g = two_scale * (a[n, j] - y[n, j])
+                delta[n, j] = g * derivative(act, z[n, j], a[n, j])
+
+
+@kernel
+def hidden_error(delta, W_next, delta_next, z, a, act):
+    """BP2: δ^l_nk = (Σ_j w^{l+1}_jk δ^{l+1}_nj) · σ'(z^l_nk).
+
+    Forward, this was: z^{l+1}_nj = Σ_k w^{l+1}_jk a^l_nk + b_j, a^l_nk = σ(z^l_nk).
+    delta, z, a (nb, n_l); W_next (n_{l+1}, n_l); delta_next (nb, n_{l+1}).
+    Loop order j then k, not k then j: row j of W is contiguous, so the inner loop over k
+    streams through memory (the sum over j is accumulated into delta[n, :]).
+    """
+    for n in range(delta.shape[0]):
+        for k in range(delta.shape[1]):
+            delta[n, k] = zero_of(delta[n, k])
+        for j in range(W_next.shape[0]):
+            d = delta_next[n, j]
+            for k in range(delta.shape[1]):
+                delta[n, k] += W_next[j, k] * d
+        for k in range(delta.shape[1]):
+            delta[n, k] = delta[n, k] * derivative(act, z[n, k], a[n, k])
+
+
+@kernel
+def bias_gradient(db, delta):
+    """BP3: ∂L/∂b^l_j = Σ_n δ^l_nj.   db (n_l,); delta (nb, n_l)."""
+    for j in range(db.shape[0]):
+        db[j] = zero_of(db[j])
+    for n in range(delta.shape[0]):
+        for j in range(db.shape[0]):
+            db[j] += delta[n, j]
+
+
+@kernel
+def weight_gradient(dW, delta, a_prev):
+    """BP4: ∂L/∂w^l_jk = Σ_n δ^l_nj a^{l−1}_nk.   dW (n_l, n_{l−1}); delta (nb, n_l); a_prev (nb, n_{l−1}).
+
+    Loop order j, n, k: the contiguous k innermost, one δ_nj per pass through row j.
+    """
+    for j in range(dW.shape[0]):
+        for k in range(dW.shape[1]):
+            dW[j, k] = zero_of(dW[j, k])
+        for n in range(delta.shape[0]):
+            d = delta[n, j]
+            for k in range(dW.shape[1]):
+                dW[j, k] += d * a_prev[n, k]
+
+
+@kernel
+def backpropagate(grad, theta, y, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, B, nb):
+    """∂L/∂θ for the nb examples whose a^0 is in ``abuf`` and targets in y (nb, n_L).
+
+    Runs the forward pass, then BP1 for layer L, BP2 for l = L−1..1, and BP3/BP4 for every
+    layer. Writes the gradient into ``grad`` (same layout as theta); returns L for the batch.
+    """
+    L = sizes.shape[0] - 1
+    feedforward(theta, sizes, acts, has_bias, zeros, zbuf, abuf, B, nb)
+    a_L = batch_view(abuf, B, sizes, L, nb)
+    z_L = batch_view(zbuf, B, sizes, L, nb)
+    scale = loss_scale(loss, nb, sizes[L])
+    value = scale * loss_terms(a_L, z_L, y, acts[L - 1], loss)
+    output_error(batch_view(dbuf, B, sizes, L, nb), a_L, z_L, y, acts[L - 1], loss,
+                 cast_like(scale, theta[0]))
+    for l in range(L - 1, 0, -1):
+        W_next, _ = layer_params(theta, sizes, has_bias, zeros, l + 1)
+        hidden_error(batch_view(dbuf, B, sizes, l, nb), W_next, batch_view(dbuf, B, sizes, l + 1, nb),
+                     batch_view(zbuf, B, sizes, l, nb), batch_view(abuf, B, sizes, l, nb), acts[l - 1])
+    for l in range(1, L + 1):
+        dW, db = layer_params(grad, sizes, has_bias, zeros, l)
+        delta = batch_view(dbuf, B, sizes, l, nb)
+        weight_gradient(dW, delta, batch_view(abuf, B, sizes, l - 1, nb))
+        if has_bias:
+            bias_gradient(db, delta)
+    return value
+
+
+@kernel
+def gradients(grad, theta, X, Y, sizes, acts, has_bias, loss):
+    """∂L/∂θ over the whole batch X (N, n_0), Y (N, n_L) into ``grad``; returns L."""
+    N = X.shape[0]
+    total = 0
+    for i in range(sizes.shape[0]):
+        total += sizes[i]
+    zeros = np.zeros(np.max(sizes), dtype=theta.dtype)
+    zbuf = np.empty(N * total, dtype=theta.dtype)
+    abuf = np.empty(N * total, dtype=theta.dtype)
+    dbuf = np.empty(N * total, dtype=theta.dtype)
+    a0 = batch_view(abuf, N, sizes, 0, N)
+    for n in range(N):
+        for k in range(X.shape[1]):
+            a0[n, k] = X[n, k]
+    return backpropagate(grad, theta, Y, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, N, N)

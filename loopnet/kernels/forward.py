@@ -1,0 +1,84 @@
+"""The forward pass: z^l = W^l a^{l−1} + b^l, then a^l = σ(z^l), layer after layer."""
+import numpy as np
+
+from .._numba import kernel, zero_of
+from ..activations import SOFTMAX, activate
+from .layout import batch_view, layer_params
+
+
+@kernel
+def weighted_input(z, W, b, a_prev):
+    """z^l_nj = Σ_k w^l_jk a^{l−1}_nk + b^l_j.
+
+    z (nb, n_l) output; W (n_l, n_{l−1}); b (n_l,); a_prev (nb, n_{l−1}).
+    """
+    for n in range(z.shape[0]):            # example n of the batch
+        for j in range(z.shape[1]):        # neuron j of layer l
+            acc = b[j]
+            for k in range(W.shape[1]):    # neuron k of layer l−1
+                acc += W[j, k] * a_prev[n, k]
+            z[n, j] = acc
+
+
+@kernel
+def activate_layer(a, z, act):
+    """a^l_nj = σ(z^l_nj); for softmax a_nj = e^{z_nj − m_n} / Σ_i e^{z_ni − m_n}, m_n = max_i z_ni.
+
+    a, z (nb, n_l). Subtracting the row maximum m_n keeps every exponent ≤ 0 (no overflow).
+    """
+    if act == SOFTMAX:
+        for n in range(z.shape[0]):
+            m = z[n, 0]
+            for j in range(1, z.shape[1]):
+                if z[n, j] > m:
+                    m = z[n, j]
+            total = zero_of(m)
+            for j in range(z.shape[1]):
+                e = np.exp(z[n, j] - m)
+                a[n, j] = e
+                total += e
+            for j in range(z.shape[1]):
+                a[n, j] = a[n, j] / total
+    else:
+        for n in range(z.shape[0]):
+            for j in range(z.shape[1]):
+                a[n, j] = activate(act, z[n, j])
+
+
+@kernel
+def feedforward(theta, sizes, acts, has_bias, zeros, zbuf, abuf, B, nb):
+    """a^l = σ(z^l), z^l = W^l a^{l−1} + b^l for l = 1..L, for the nb examples already in a^0.
+
+    ``abuf``/``zbuf``: layer-major batch buffers of capacity B (see layout.py).
+    """
+    for l in range(1, sizes.shape[0]):
+        W, b = layer_params(theta, sizes, has_bias, zeros, l)
+        a_prev = batch_view(abuf, B, sizes, l - 1, nb)
+        z = batch_view(zbuf, B, sizes, l, nb)
+        a = batch_view(abuf, B, sizes, l, nb)
+        weighted_input(z, W, b, a_prev)
+        activate_layer(a, z, acts[l - 1])
+
+
+@kernel
+def predict(out, theta, X, sizes, acts, has_bias, chunk):
+    """out_n = a^L(x_n) for every row of X (N, n_0), ``chunk`` rows at a time. out (N, n_L)."""
+    N = X.shape[0]
+    L = sizes.shape[0] - 1
+    total = 0
+    for i in range(sizes.shape[0]):
+        total += sizes[i]
+    zeros = np.zeros(np.max(sizes), dtype=theta.dtype)
+    zbuf = np.empty(chunk * total, dtype=theta.dtype)
+    abuf = np.empty(chunk * total, dtype=theta.dtype)
+    for start in range(0, N, chunk):
+        nb = min(chunk, N - start)
+        a0 = batch_view(abuf, chunk, sizes, 0, nb)
+        for n in range(nb):
+            for k in range(X.shape[1]):
+                a0[n, k] = X[start + n, k]
+        feedforward(theta, sizes, acts, has_bias, zeros, zbuf, abuf, chunk, nb)
+        aL = batch_view(abuf, chunk, sizes, L, nb)
+        for n in range(nb):
+            for j in range(aL.shape[1]):
+                out[start + n, j] = aL[n, j]

@@ -1,0 +1,104 @@
+"""The loss L = scale · Σ_n Σ_j e(a_nj, z_nj, y_nj), and the count of correct predictions."""
+import numpy as np
+
+from ..activations import SIGMOID, SOFTMAX
+from ..losses import CROSS_ENTROPY, loss_scale
+from .._numba import kernel
+from .forward import feedforward
+from .layout import batch_view
+
+NO_ACCURACY, ARGMAX, THRESHOLD = 0, 1, 2
+
+
+@kernel
+def softplus(z):
+    """softplus(z) = ln(1 + e^z) = max(z, 0) + ln(1 + e^{−|z|}), finite for every finite z."""
+    return max(z, z * 0) + np.log1p(np.exp(-abs(z)))
+
+
+@kernel
+def loss_terms(a, z, y, act, loss):
+    """Σ_n Σ_j e(a_nj, z_nj, y_nj), the unscaled loss of a batch (accumulated in float64).
+
+    squared losses:        e = (a − y)²
+    sigmoid cross-entropy: e = −[y ln a + (1−y) ln(1−a)] = softplus(z) − y z
+    softmax cross-entropy: e_n = −Σ_j y_nj ln a_nj = Σ_j y_nj (logsumexp(z_n) − z_nj)
+    """
+    total = 0.0
+    if loss == CROSS_ENTROPY and act == SOFTMAX:
+        for n in range(a.shape[0]):
+            m = z[n, 0]
+            for j in range(1, z.shape[1]):
+                if z[n, j] > m:
+                    m = z[n, j]
+            s = 0.0
+            for j in range(z.shape[1]):
+                s += np.exp(float(z[n, j]) - float(m))
+            lse = float(m) + np.log(s)
+            for j in range(z.shape[1]):
+                total += float(y[n, j]) * (lse - float(z[n, j]))
+    elif loss == CROSS_ENTROPY and act == SIGMOID:
+        for n in range(a.shape[0]):
+            for j in range(a.shape[1]):
+                zz = float(z[n, j])
+                total += softplus(zz) - float(y[n, j]) * zz
+    else:
+        for n in range(a.shape[0]):
+            for j in range(a.shape[1]):
+                d = float(a[n, j]) - float(y[n, j])
+                total += d * d
+    return total
+
+
+@kernel
+def count_correct(a, y, task):
+    """How many rows of a (nb, n_L) predict y: argmax_j a_nj = argmax_j y_nj (ARGMAX), or every
+    output on the same side of ½ as its target (THRESHOLD)."""
+    correct = 0
+    if task == ARGMAX:
+        for n in range(a.shape[0]):
+            ja = 0
+            jy = 0
+            for j in range(1, a.shape[1]):
+                if a[n, j] > a[n, ja]:
+                    ja = j
+                if y[n, j] > y[n, jy]:
+                    jy = j
+            if ja == jy:
+                correct += 1
+    elif task == THRESHOLD:
+        for n in range(a.shape[0]):
+            ok = True
+            for j in range(a.shape[1]):
+                if (a[n, j] >= 0.5) != (y[n, j] >= 0.5):
+                    ok = False
+            if ok:
+                correct += 1
+    return correct
+
+
+@kernel
+def evaluate(theta, X, Y, sizes, acts, has_bias, loss, task, chunk):
+    """(L, number correct) over all rows of X (N, n_0), Y (N, n_L), ``chunk`` rows at a time."""
+    N = X.shape[0]
+    L = sizes.shape[0] - 1
+    total = 0
+    for i in range(sizes.shape[0]):
+        total += sizes[i]
+    zeros = np.zeros(np.max(sizes), dtype=theta.dtype)
+    zbuf = np.empty(chunk * total, dtype=theta.dtype)
+    abuf = np.empty(chunk * total, dtype=theta.dtype)
+    terms = 0.0
+    correct = 0
+    for start in range(0, N, chunk):
+        nb = min(chunk, N - start)
+        a0 = batch_view(abuf, chunk, sizes, 0, nb)
+        for n in range(nb):
+            for k in range(X.shape[1]):
+                a0[n, k] = X[start + n, k]
+        feedforward(theta, sizes, acts, has_bias, zeros, zbuf, abuf, chunk, nb)
+        a_L = batch_view(abuf, chunk, sizes, L, nb)
+        y = Y[start:start + nb]
+        terms += loss_terms(a_L, batch_view(zbuf, chunk, sizes, L, nb), y, acts[L - 1], loss)
+        correct += count_correct(a_L, y, task)
+    return loss_scale(loss, N, sizes[L]) * terms, correct

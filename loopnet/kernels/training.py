@@ -1,0 +1,90 @@
+"""Whole epochs of mini-batch gradient descent in one compiled call.
+
+Python calls :func:`train_epochs` once per epoch (or once for many epochs when nothing needs
+Python in between); every mini-batch's forward pass, backward pass and update run here.
+"""
+import numpy as np
+
+from .._numba import kernel
+from .backward import backpropagate
+from .layout import batch_view, n_params
+from .loss import count_correct
+from .optimizers import add_weight_decay, adam_update, sgd_update
+from ..losses import SSE
+
+SGD, ADAM = 0, 1
+
+
+@kernel
+def train_epochs(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
+                 hyper, state, step, task, epoch_loss, epoch_correct):
+    """Train for ``orders.shape[0]`` epochs; epoch e visits the rows of X in the order orders[e].
+
+    Each epoch cuts its order into mini-batches of ``batch_size`` (the last may be smaller) and
+    for each one takes one optimizer step with ∂L/∂θ of that mini-batch.
+    hyper = [η, μ, β₁, β₂, ε, λ/n] in θ's dtype; state = optimizer memory (2P: velocity or m, v);
+    step[0] = Adam's t, carried across calls.
+    Writes per epoch the loss over the epoch's mini-batches (each taken before its step; mean
+    losses weighted by batch size, sse summed) and the number of correct predictions.
+    Returns the number of epochs completed. If a loss or a weight becomes non-finite in epoch e,
+    θ and the optimizer state are put back as they were at the start of e and e is returned.
+    """
+    N = X.shape[0]
+    P = n_params(sizes, has_bias)
+    B = batch_size
+    total = 0
+    for i in range(sizes.shape[0]):
+        total += sizes[i]
+    L = sizes.shape[0] - 1
+    zeros = np.zeros(np.max(sizes), dtype=theta.dtype)
+    zbuf = np.empty(B * total, dtype=theta.dtype)
+    abuf = np.empty(B * total, dtype=theta.dtype)
+    dbuf = np.empty(B * total, dtype=theta.dtype)
+    ybuf = np.empty(B * sizes[L], dtype=theta.dtype)
+    grad = np.empty(P, dtype=theta.dtype)
+    backup = np.empty(P + state.shape[0], dtype=theta.dtype)
+    lr, momentum, beta1, beta2, eps, decay = hyper[0], hyper[1], hyper[2], hyper[3], hyper[4], hyper[5]
+    for e in range(orders.shape[0]):
+        backup[:P] = theta
+        backup[P:] = state
+        step_before = step[0]
+        running = 0.0
+        correct = 0
+        finite = True
+        for start in range(0, N, B):
+            nb = min(B, N - start)
+            a0 = batch_view(abuf, B, sizes, 0, nb)
+            y = ybuf[:nb * sizes[L]].reshape(nb, sizes[L])
+            for n in range(nb):                      # gather the mini-batch
+                r = orders[e, start + n]
+                for k in range(X.shape[1]):
+                    a0[n, k] = X[r, k]
+                for j in range(Y.shape[1]):
+                    y[n, j] = Y[r, j]
+            value = backpropagate(grad, theta, y, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, B, nb)
+            if not np.isfinite(value):
+                finite = False
+                break
+            if task != 0:
+                correct += count_correct(batch_view(abuf, B, sizes, L, nb), y, task)
+            running += value if loss == SSE else value * nb / N
+            if decay != 0:
+                add_weight_decay(grad, theta, sizes, has_bias, decay)
+            if optimizer == SGD:
+                sgd_update(theta, grad, state[:P], lr, momentum)
+            else:
+                step[0] += 1
+                adam_update(theta, grad, state[:P], state[P:], lr, beta1, beta2, eps, step[0])
+        if finite:
+            for i in range(P):
+                if not np.isfinite(theta[i]):
+                    finite = False
+                    break
+        if not finite:
+            theta[:] = backup[:P]
+            state[:] = backup[P:]
+            step[0] = step_before
+            return e
+        epoch_loss[e] = running
+        epoch_correct[e] = correct
+    return orders.shape[0]

@@ -1,0 +1,273 @@
+"""The :class:`Network`: its parameters, and the forward and backward passes through a backend."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import validation as v
+from .activations import ACTIVATIONS
+from .backends import BACKENDS, Spec
+from .kernels.loss import ARGMAX, NO_ACCURACY, THRESHOLD
+from .losses import LOSSES
+
+INITS = {
+    # name: (weight draw given (rng, n_out, n_in), bias draw given (rng, n_out)), as in the table of Network
+    "scaled": (lambda rng, o, i: rng.standard_normal((o, i)) / np.sqrt(i), lambda rng, o: rng.standard_normal(o)),
+    "normal": (lambda rng, o, i: rng.standard_normal((o, i)), lambda rng, o: rng.standard_normal(o)),
+    "xavier": (lambda rng, o, i: rng.uniform(-np.sqrt(6.0 / (i + o)), np.sqrt(6.0 / (i + o)), (o, i)),
+               lambda rng, o: np.zeros(o)),
+    "he": (lambda rng, o, i: rng.standard_normal((o, i)) * np.sqrt(2.0 / i), lambda rng, o: np.zeros(o)),
+}
+
+
+@dataclass
+class Gradients:
+    """∂L/∂θ for one batch: ``loss`` (float), ``dW`` (list shaped like weights), ``db`` (like biases or None),
+    and ``flat`` (the same numbers in θ's flat layout)."""
+    loss: float
+    dW: list
+    db: list | None
+    flat: np.ndarray
+
+
+class Network:
+    """A fully connected network with per-component backprop.
+
+    ``Network([3, 2, 1])`` has 3 inputs (layer 0), a hidden layer of 2 neurons (layer 1) and one
+    output (layer 2). ``weights[0]`` is W of layer 1, shape (2, 3): row j holds the weights into
+    neuron j of layer 1, column k those from input k (Nielsen's order). Data is one example per row.
+
+    | argument | choices |
+    |---|---|
+    | ``activation`` (hidden layers) | ``sigmoid``, ``tanh``, ``relu``, ``identity`` |
+    | ``output_activation`` | the above or ``softmax``; ``None`` means the same as ``activation`` |
+    | ``loss`` | ``mse``, ``quadratic``, ``sse``, ``cross_entropy`` (see :mod:`loopnet.losses`) |
+    | ``init`` | ``scaled`` W ~ N(0, 1/n_in), b ~ N(0, 1) (Nielsen's network2); ``normal`` both N(0, 1) (network.py); ``xavier`` W ~ U(±√(6/(n_in+n_out))), b = 0; ``he`` W ~ N(0, 2/n_in), b = 0 |
+    | ``dtype`` | ``float64``, ``float32`` |
+    | ``backend`` | ``loops`` (compiled kernels), ``numpy`` (the vectorised twin), ``python`` (the kernels uncompiled, for a debugger) |
+
+    Draws come from ``numpy.random.default_rng(seed)``, layer by layer (W then b), so a seed gives
+    the same network on every backend.
+    """
+
+    def __init__(self, sizes, activation="sigmoid", output_activation=None, loss="quadratic", bias=True,
+                 init="scaled", seed=0, dtype="float64", backend="loops"):
+        sizes = v.check_sizes(sizes)
+        dt = v.dtype_of(dtype)
+        draw_w, draw_b = v.choice(init, INITS, "init")
+        rng = np.random.default_rng(seed)
+        Ws, bs = [], []
+        for l in range(1, len(sizes)):
+            Ws.append(draw_w(rng, sizes[l], sizes[l - 1]))
+            if bias:
+                bs.append(draw_b(rng, sizes[l]))
+        self._build(sizes, Ws, bs if bias else None, dt, activation, output_activation, loss, backend)
+        self.init, self.seed = init, seed
+
+    @classmethod
+    def from_weights(cls, weights, biases=None, activation="sigmoid", output_activation=None, loss="quadratic",
+                     backend="loops", dtype=None):
+        """A network with the given weights (list of (n_l, n_{l−1}) arrays) and biases (list of (n_l,)
+        arrays, or None for a network without biases). Sizes are read off the shapes; the arrays are copied.
+
+        >>> net = Network.from_weights([[[0.4, 0.5, 0.3], [0.2, 0.7, 0.1]], [[0.1, 0.2]]])
+        >>> net.sizes
+        [3, 2, 1]
+        """
+        sizes, Ws, bs, dt = v.check_weights(weights, biases, dtype)
+        net = cls.__new__(cls)
+        net._build(sizes, Ws, bs, dt, activation, output_activation, loss, backend)
+        net.init, net.seed = "given", None
+        return net
+
+    # ---- construction ---------------------------------------------------------------
+    def _build(self, sizes, Ws, bs, dtype, activation, output_activation, loss, backend):
+        hidden = v.choice(activation, ACTIVATIONS, "activation")
+        output = hidden if output_activation is None else v.choice(output_activation, ACTIVATIONS, "output_activation")
+        if not hidden.hidden_ok and len(sizes) > 2:
+            raise ValueError(f"activation={activation!r} cannot be used in hidden layers (softmax couples the "
+                             f"neurons of a layer; it is for the output layer only: output_activation='softmax')")
+        lossdef = v.choice(loss, LOSSES, "loss")
+        if lossdef.needs_outputs is not None and output.name not in lossdef.needs_outputs:
+            raise ValueError(f"loss={loss!r} needs outputs in (0, 1): use output_activation 'sigmoid' or 'softmax', "
+                             f"not {output.name!r}")
+        if output.name == "softmax" and sizes[-1] < 2:
+            raise ValueError("output_activation='softmax' needs at least 2 outputs (with one output it is always 1); "
+                             "use 'sigmoid' for a single output")
+        self._backend = v.choice(backend, BACKENDS, "backend")
+        self.sizes = list(sizes)
+        self.dtype = np.dtype(dtype)
+        self.activation = hidden.name
+        self.output_activation = output.name
+        self.loss_name = lossdef.name
+        self.has_bias = bs is not None
+        acts = [hidden.code] * (len(sizes) - 2) + [output.code]
+        self._spec = Spec(np.asarray(sizes, dtype=np.int64), np.asarray(acts, dtype=np.int64),
+                          self.has_bias, lossdef.code)
+        parts = []
+        for l in range(len(Ws)):
+            parts.append(np.asarray(Ws[l], dtype=self.dtype).ravel())
+            if bs is not None:
+                parts.append(np.asarray(bs[l], dtype=self.dtype).ravel())
+        self._theta = np.ascontiguousarray(np.concatenate(parts), dtype=self.dtype)
+        self._views()
+
+    def _views(self):
+        self._weights, self._biases = [], [] if self.has_bias else None
+        off = 0
+        for l in range(1, len(self.sizes)):
+            n_out, n_in = self.sizes[l], self.sizes[l - 1]
+            self._weights.append(self._theta[off:off + n_out * n_in].reshape(n_out, n_in))
+            off += n_out * n_in
+            if self.has_bias:
+                self._biases.append(self._theta[off:off + n_out])
+                off += n_out
+
+    # ---- parameters -----------------------------------------------------------------
+    @property
+    def weights(self):
+        """List of L arrays; weights[i] is W of layer i+1, shape (n_{i+1}, n_i). Views into :attr:`params`."""
+        return self._weights
+
+    @property
+    def biases(self):
+        """List of L arrays of shape (n_{i+1},), or None for a network without biases."""
+        return self._biases
+
+    @property
+    def params(self):
+        """All parameters as one flat vector θ (layer by layer: W^l row by row, then b^l). A view: writing it changes the network."""
+        return self._theta
+
+    @params.setter
+    def params(self, value):
+        arr = np.asarray(value, dtype=self.dtype)
+        if arr.shape != self._theta.shape:
+            raise ValueError(f"params has shape {arr.shape}, expected {self._theta.shape}")
+        v.check_finite(arr, "params")
+        self._theta[...] = arr
+
+    @property
+    def n_params(self):
+        return int(self._theta.size)
+
+    @property
+    def backend(self):
+        return self._backend.name
+
+    @backend.setter
+    def backend(self, name):
+        self._backend = v.choice(name, BACKENDS, "backend")
+
+    @property
+    def task(self):
+        """How outputs are read as predictions: 'classes' (argmax), 'binary' (≥ ½) or 'values'."""
+        if self.output_activation == "softmax" or (self.output_activation == "sigmoid" and self.sizes[-1] > 1):
+            return "classes"
+        if self.output_activation == "sigmoid":
+            return "binary"
+        return "values"
+
+    def copy(self):
+        net = Network.__new__(Network)
+        net.__dict__.update(self.__dict__)
+        net._theta = self._theta.copy()
+        net._views()
+        return net
+
+    def __repr__(self):
+        return (f"Network({self.sizes}, activation={self.activation!r}, output_activation={self.output_activation!r}, "
+                f"loss={self.loss_name!r}, bias={self.has_bias}, dtype={self.dtype.name!r}, backend={self.backend!r})")
+
+    # ---- computing ----------------------------------------------------------------------
+    def _inputs(self, X, arg="X"):
+        return v.as_inputs(X, self.sizes[0], self.dtype, arg)
+
+    def _data(self, X, Y, xarg="X", yarg="Y"):
+        Xa, single = self._inputs(X, xarg)
+        Ya = v.as_targets(Y, Xa.shape[0], self.sizes[-1], self.dtype, single, yarg)
+        if self.loss_name == "cross_entropy" and (Ya.min() < 0 or Ya.max() > 1):
+            raise ValueError(f"{yarg} has values in [{Ya.min():g}, {Ya.max():g}] but loss='cross_entropy' needs "
+                             f"targets in [0, 1] (probabilities or one-hot rows)")
+        return Xa, Ya, single
+
+    def forward(self, X):
+        """a^L for X (N, n_0) → (N, n_L), or for one example (n_0,) → (n_L,)."""
+        Xa, single = self._inputs(X)
+        A = self._backend.predict(self._theta, Xa, self._spec)
+        return A[0] if single else A
+
+    def gradients(self, X, Y):
+        """∂L/∂W and ∂L/∂b of the loss over the batch (X, Y), without changing the network."""
+        Xa, Ya, _ = self._data(X, Y)
+        value, flat = self._backend.gradients(self._theta, Xa, Ya, self._spec)
+        return self._unflatten(value, flat)
+
+    def _unflatten(self, value, flat):
+        dW, db = [], [] if self.has_bias else None
+        off = 0
+        for l in range(1, len(self.sizes)):
+            n_out, n_in = self.sizes[l], self.sizes[l - 1]
+            dW.append(flat[off:off + n_out * n_in].reshape(n_out, n_in))
+            off += n_out * n_in
+            if self.has_bias:
+                db.append(flat[off:off + n_out])
+                off += n_out
+        return Gradients(float(value), dW, db, flat)
+
+    def loss(self, X, Y):
+        """L over (X, Y) with the current parameters."""
+        Xa, Ya, _ = self._data(X, Y)
+        return self._loss_value(Xa, Ya)
+
+    def _loss_value(self, Xa, Ya):
+        return self._backend.evaluate(self._theta, Xa, Ya, self._spec, NO_ACCURACY)[0]
+
+    def step(self, X, Y, lr):
+        """One gradient-descent step on the batch: W ← W − lr · ∂L/∂W (and b likewise). Returns L before it."""
+        lr = v.positive_number(lr, "lr")
+        Xa, Ya, _ = self._data(X, Y)
+        value, flat = self._backend.gradients(self._theta, Xa, Ya, self._spec)
+        if not np.isfinite(value) or not np.all(np.isfinite(flat)):
+            raise FloatingPointError(f"the loss or its gradient is not finite (L = {value}); the step was not taken")
+        self._backend.sgd_update(self._theta, flat, lr)
+        return float(value)
+
+    # ---- reading outputs as predictions -------------------------------------------------
+    def _task_code(self, Ya):
+        if self.task == "classes" and np.all((Ya == 0) | (Ya == 1)) and np.all(Ya.sum(axis=1) == 1):
+            return ARGMAX
+        if self.task == "binary" and np.all((Ya == 0) | (Ya == 1)):
+            return THRESHOLD
+        return NO_ACCURACY
+
+    def predict(self, X):
+        """Class index per row for classification outputs ('classes': argmax; 'binary': 1 if a ≥ ½),
+        the output values otherwise (see :attr:`task`)."""
+        A = self.forward(X)
+        if self.task == "classes":
+            return np.argmax(A, axis=-1)
+        if self.task == "binary":
+            return (A[..., 0] >= 0.5).astype(np.int64)
+        return A
+
+    def evaluate(self, X, Y):
+        """(loss, accuracy) on (X, Y); accuracy is None unless Y holds one-hot / 0-1 class targets."""
+        Xa, Ya, _ = self._data(X, Y)
+        task = self._task_code(Ya)
+        value, correct = self._backend.evaluate(self._theta, Xa, Ya, self._spec, task)
+        return value, (None if task == NO_ACCURACY else correct / Xa.shape[0])
+
+    # ---- training and files (see training.py and io.py) ---------------------------------
+    def fit(self, X, Y, epochs=30, lr=3.0, batch_size=10, **options):
+        """Mini-batch gradient descent; see :func:`loopnet.training.fit` for every option."""
+        from .training import fit
+        return fit(self, X, Y, epochs=epochs, lr=lr, batch_size=batch_size, **options)
+
+    def save(self, path):
+        """Write the network to ``path`` (.npz) atomically; see :func:`loopnet.io.save`."""
+        from .io import save
+        save(self, path)
+
+

@@ -1,0 +1,210 @@
+"""The Python layer validates, so kernels only compute.
+
+Every public entry point converts its inputs here, once (``np.ascontiguousarray`` in the
+network's dtype, so each kernel compiles one specialisation), and every error names the
+argument, what was given and what was expected, shapes above all.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+DTYPES = {"float64": np.float64, "float32": np.float32}
+
+
+def choice(value, table, arg):
+    """``table[value]``, or a ValueError listing the valid names."""
+    if not isinstance(value, str) or value not in table:
+        valid = ", ".join(repr(k) for k in table)
+        raise ValueError(f"{arg}={value!r} is not a known {arg}; choose one of: {valid}")
+    return table[value]
+
+
+def dtype_of(dtype):
+    if isinstance(dtype, str) and dtype in DTYPES:
+        return np.dtype(DTYPES[dtype])
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt.type not in (np.float64, np.float32):
+        raise ValueError(f"dtype={dtype!r} is not supported; choose 'float64' or 'float32'")
+    return dt
+
+
+def check_sizes(sizes):
+    """``sizes`` as a list of ints ≥ 1, at least two of them ([n_0, …, n_L])."""
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+        raise TypeError(f"sizes must be a list of layer widths such as [3, 2, 1], got {sizes!r}")
+    out = []
+    for i, n in enumerate(sizes):
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+            raise TypeError(f"sizes[{i}] = {n!r} is not an integer; sizes lists the number of neurons "
+                            f"of each layer, e.g. [3, 2, 1]")
+        if n < 1:
+            raise ValueError(f"sizes[{i}] = {n}: layer {i} must have at least one neuron")
+        out.append(int(n))
+    if len(out) < 2:
+        raise ValueError(f"sizes={list(sizes)!r} needs at least two layers (inputs and outputs), e.g. [3, 2, 1]")
+    return out
+
+
+def positive_number(value, arg, allow_zero=False):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{arg} must be a number, got {value!r}")
+    v = float(value)
+    if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+        need = "≥ 0" if allow_zero else "> 0"
+        raise ValueError(f"{arg} must be a finite number {need}, got {value!r}")
+    return v
+
+
+def _numeric_array(data, arg):
+    if isinstance(data, np.ndarray):
+        arr = data
+    else:
+        try:
+            arr = np.asarray(data)
+        except ValueError as exc:  # ragged nested lists
+            raise ValueError(f"{arg} is ragged (rows of different lengths): {exc}") from None
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"{arg} must hold numbers; got an array of Python objects "
+                            f"(ragged rows, or non-numeric entries such as strings or None)") from None
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+        raise TypeError(f"{arg} must hold numbers, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{arg} must hold real numbers, got dtype {arr.dtype}")
+    return arr
+
+
+def check_finite(arr, arg):
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        where = ", ".join(str(int(i)) for i in bad)
+        raise ValueError(f"{arg} contains NaN or Inf (first at index [{where}]: {arr[tuple(bad)]!r}); "
+                         f"clean the data before training")
+
+
+def as_float_array(data, arg, dtype):
+    arr = _numeric_array(data, arg)
+    out = np.ascontiguousarray(arr, dtype=dtype)
+    if out.size and np.issubdtype(arr.dtype, np.floating) and arr.dtype.itemsize > out.dtype.itemsize:
+        # float64 data into a float32 network: values beyond float32's range become inf
+        pass
+    check_finite(out, arg)
+    return out
+
+
+def as_inputs(X, n_in, dtype, arg="X"):
+    """X as a C-contiguous (N, n_0) array; also whether one example (n_0,) was given."""
+    arr = _numeric_array(X, arg)
+    single = arr.ndim == 1
+    if single:
+        if arr.shape[0] != n_in:
+            raise ValueError(f"{arg} has shape {arr.shape}: one example must have n_0 = {n_in} entries "
+                             f"(one per input neuron); a batch must be 2-D, shape (N, {n_in}), one example per row")
+        arr = arr.reshape(1, n_in)
+    elif arr.ndim != 2:
+        raise ValueError(f"{arg} has shape {arr.shape} ({arr.ndim}-D); it must be (N, {n_in}): "
+                         f"one example per row, n_0 = {n_in} columns")
+    elif arr.shape[1] != n_in:
+        hint = ""
+        if arr.shape[0] == n_in:
+            hint = f"; did you pass the transpose? X.T has shape {arr.shape[::-1]}"
+        raise ValueError(f"{arg} has shape {arr.shape} but the network has n_0 = {n_in} inputs: "
+                         f"{arg} must be (N, {n_in}), one example per row{hint}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{arg} is empty (shape {arr.shape}); give at least one example")
+    out = np.ascontiguousarray(arr, dtype=dtype)
+    check_finite(out, arg)
+    return out, single
+
+
+def as_targets(Y, n_examples, n_out, dtype, single, arg="Y"):
+    """Y as a C-contiguous (N, n_L) array matching N examples."""
+    arr = _numeric_array(Y, arg)
+    if single:
+        if arr.size != n_out:
+            raise ValueError(f"{arg} has shape {arr.shape}: for one example it must have n_L = {n_out} entries "
+                             f"(one per output neuron)")
+        arr = arr.reshape(1, n_out)
+    elif arr.ndim == 1 and n_out == 1:
+        arr = arr.reshape(-1, 1)
+    elif arr.ndim == 1 and arr.shape[0] == n_examples and n_out > 1:
+        raise ValueError(f"{arg} has shape {arr.shape} but the network has n_L = {n_out} outputs: "
+                         f"{arg} must be ({n_examples}, {n_out}); for class labels use loopnet.datasets.one_hot({arg})")
+    elif arr.ndim != 2:
+        raise ValueError(f"{arg} has shape {arr.shape}; it must be (N, n_L) = ({n_examples}, {n_out}), one target per row")
+    if arr.shape[1] != n_out:
+        raise ValueError(f"{arg} has shape {arr.shape} but the network has n_L = {n_out} outputs: "
+                         f"{arg} must be ({n_examples}, {n_out}), one target row per example")
+    if arr.shape[0] != n_examples:
+        raise ValueError(f"{arg} has {arr.shape[0]} rows but X has {n_examples}: one target row per example")
+    out = np.ascontiguousarray(arr, dtype=dtype)
+    check_finite(out, arg)
+    return out
+
+
+def check_weights(weights, biases, dtype=None):
+    """Validate user-given weights (and biases); return (sizes, Ws, bs or None, dtype).
+
+    weights[i] is W of layer i+1 with shape (n_{i+1}, n_i): n_{i+1} rows, one per neuron of
+    layer i+1, and n_i columns, one per neuron of layer i that feeds it.
+    """
+    if isinstance(weights, np.ndarray) and weights.dtype != object:
+        raise TypeError("weights must be a list of 2-D arrays, one per layer (weights[i] is W of layer i+1, "
+                        f"shape (n_{{i+1}}, n_i)); got one array of shape {weights.shape}")
+    if not isinstance(weights, (list, tuple)) or len(weights) == 0:
+        raise TypeError(f"weights must be a non-empty list of 2-D arrays, one per layer; got {type(weights).__name__}")
+    Ws = []
+    for i, w in enumerate(weights):
+        arr = _numeric_array(w, f"weights[{i}]")
+        l = i + 1
+        if arr.ndim != 2:
+            example = ""
+            if arr.ndim == 1:
+                example = (f" If layer {l} has a single neuron write [[...]] (shape (1, {arr.shape[0]})); "
+                           f"if it has {arr.shape[0]} neurons each needs a row of weights, one per neuron of layer {l - 1}.")
+            raise ValueError(
+                f"weights[{i}] (W of layer {l}) has shape {arr.shape}, but W of layer {l} must be 2-D with shape "
+                f"(n_{l}, n_{l - 1}): n_{l} rows, one per neuron of layer {l}, and n_{l - 1} columns, one per "
+                f"neuron of layer {l - 1}.{example}")
+        if 0 in arr.shape:
+            raise ValueError(f"weights[{i}] (W of layer {l}) has shape {arr.shape}: every layer needs at least one neuron")
+        if Ws and arr.shape[1] != Ws[-1].shape[0]:
+            prev = Ws[-1].shape
+            raise ValueError(
+                f"weights[{i}] (W of layer {l}) has shape {arr.shape} but layer {l - 1} has n_{l - 1} = {prev[0]} "
+                f"neurons (weights[{i - 1}] has shape {prev}), so W of layer {l} must have shape ({arr.shape[0]}, {prev[0]}): "
+                f"n_{l} rows, one per neuron of layer {l}, and n_{l - 1} = {prev[0]} columns, one per neuron of layer {l - 1}")
+        Ws.append(arr)
+    sizes = [Ws[0].shape[1]] + [w.shape[0] for w in Ws]
+    if dtype is None:
+        dtype = np.float32 if all(w.dtype == np.float32 for w in Ws) else np.float64
+    dtype = dtype_of(dtype)
+    Ws = [np.array(w, dtype=dtype, order="C") for w in Ws]
+    for i, w in enumerate(Ws):
+        check_finite(w, f"weights[{i}]")
+    bs = None
+    if biases is not None:
+        if not isinstance(biases, (list, tuple)) or len(biases) != len(Ws):
+            n = len(biases) if hasattr(biases, "__len__") else "?"
+            raise ValueError(f"biases must be a list of {len(Ws)} vectors (one per layer 1..{len(Ws)}, "
+                             f"shapes {[(n_l,) for n_l in sizes[1:]]}), got {n} entries")
+        bs = []
+        for i, b in enumerate(biases):
+            arr = _numeric_array(b, f"biases[{i}]")
+            l = i + 1
+            if arr.ndim == 2 and 1 in arr.shape:
+                arr = arr.reshape(-1)  # a column (n_l, 1) as in Nielsen's network.py
+            if arr.ndim != 1 or arr.shape[0] != sizes[l]:
+                raise ValueError(f"biases[{i}] (b of layer {l}) has shape {arr.shape} but layer {l} has n_{l} = "
+                                 f"{sizes[l]} neurons: b of layer {l} must have shape ({sizes[l]},), one bias per neuron")
+            arr = np.array(arr, dtype=dtype)
+            check_finite(arr, f"biases[{i}]")
+            bs.append(arr)
+    return sizes, Ws, bs, dtype
