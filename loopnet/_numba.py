@@ -49,8 +49,8 @@ def _choose_cache() -> bool:
         return False
     if numba.config.CACHE_DIR:  # the user chose (NUMBA_CACHE_DIR)
         return _writable(numba.config.CACHE_DIR)
-    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernels", "__pycache__")
-    if _writable(here):
+    package = os.path.dirname(os.path.abspath(__file__))
+    if all(_writable(os.path.join(package, sub, "__pycache__")) for sub in ("", "kernels")):
         return True
     user = os.path.join(os.path.expanduser("~"), ".cache", "numba")
     if _writable(user):
