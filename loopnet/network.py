@@ -169,6 +169,17 @@ class Network:
             return "binary"
         return "values"
 
+    def __getstate__(self):
+        # the backend by name (not its compiled functions), and θ only: weights/biases are views into it
+        state = {k: val for k, val in self.__dict__.items() if k not in ("_weights", "_biases")}
+        state["_backend"] = self._backend.name
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._backend = BACKENDS[state["_backend"]]
+        self._views()
+
     def copy(self):
         net = Network.__new__(Network)
         net.__dict__.update(self.__dict__)
