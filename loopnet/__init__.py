@@ -23,12 +23,14 @@ Notation (one notation, used everywhere; Nielsen's order for weights, scikit-lea
 """
 from .activations import ACTIVATIONS
 from .backends import BACKENDS
+from .explain import explain
 from .gradcheck import gradcheck
 from .io import ModelFileError, load
 from .losses import LOSSES
 from .network import INITS, Gradients, Network
+from .plotting import plot_history, plot_network  # matplotlib is imported only when they are called
 from .training import History, TrainingDiverged
 
 __version__ = "0.1.0"
 
-__all__ = ["Network", "Gradients", "History", "TrainingDiverged", "ModelFileError", "load", "gradcheck", "ACTIVATIONS", "LOSSES", "BACKENDS", "INITS", "__version__"]
+__all__ = ["Network", "Gradients", "History", "TrainingDiverged", "ModelFileError", "load", "gradcheck", "plot_network", "plot_history", "ACTIVATIONS", "LOSSES", "BACKENDS", "INITS", "__version__"]
