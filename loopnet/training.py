@@ -18,6 +18,9 @@ same way. Validation metrics are computed after the epoch with the epoch's final
 """
 from __future__ import annotations
 
+import signal
+import sys
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -73,15 +76,53 @@ def _progress(enabled, epochs):
     return tqdm(total=epochs, unit="epoch", leave=True)
 
 
+class _CtrlC:
+    """Ctrl-C during :func:`fit`: the first press asks training to stop after the epoch running
+    now (so the network and the history stay consistent); a second press while an epoch is being
+    computed abandons that epoch at once, putting the weights back to where it started.
+
+    Installed only in the main thread and only over Python's default SIGINT handler; elsewhere a
+    KeyboardInterrupt still abandons the running epoch the same way.
+    """
+
+    def __init__(self):
+        self.requested = False
+        self.computing = False
+        self._previous = None
+
+    def _handler(self, signum, frame):
+        if self.requested and self.computing:
+            raise KeyboardInterrupt
+        if not self.requested:
+            self.requested = True
+            try:
+                sys.stderr.write("\nloopnet: stopping after this epoch (press Ctrl-C again to stop now)\n")
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                pass
+
+    def __enter__(self):
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
+
+
 def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optimizer="sgd", momentum=0.0,
         l2=0.0, beta1=0.9, beta2=0.999, eps=1e-8, validation_data=None, progress=False, callback=None):
     """Train ``net`` in place on X (N, n_0), Y (N, n_L); return a :class:`History`.
 
     ``callback(epoch, history)`` is called after every epoch; returning True stops training.
     A non-finite loss raises :class:`TrainingDiverged` naming the epoch, with the network put
-    back to its weights at the start of that epoch. Ctrl-C between epochs (or during one: the
-    epoch is finished first when it is compiled) stops training, leaves the network consistent and
-    returns the history so far with ``history.interrupted = True``.
+    back to its weights at the start of that epoch. Ctrl-C stops training and returns the history
+    so far with ``history.interrupted = True``: the first press lets the running epoch finish, a
+    second one abandons it; either way the network holds the weights at the end of the last epoch
+    in the history.
     """
     Xa, Ya, _ = net._data(X, Y)
     N = Xa.shape[0]
@@ -122,44 +163,67 @@ def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optim
         chunk = int(max(1, min(epochs, WORK_PER_CALL // max(per_epoch_work, 1.0))))
     bar = _progress(progress, epochs)
     backend = net._backend
+    ctrl_c = _CtrlC()
+    backup = np.empty(net.n_params + state.size, dtype=net.dtype)
     try:
-        done = 0
-        while done < epochs:
-            n = min(chunk, epochs - done)
-            if shuffle:
-                orders = np.stack([rng.permutation(N) for _ in range(n)]).astype(np.int64)
-            else:
-                orders = np.broadcast_to(np.arange(N, dtype=np.int64), (n, N)).copy()
-            losses = np.zeros(n)
-            correct = np.zeros(n, dtype=np.int64)
-            t0 = time.perf_counter()
-            finished = backend.train_epochs(net._theta, Xa, Ya, orders, net._spec, int(batch_size), opt, hyper,
-                                            state, step, task, losses, correct)
-            seconds = (time.perf_counter() - t0) / max(finished, 1)
-            for e in range(finished):
-                hist.loss.append(float(losses[e]))
-                hist.accuracy.append(None if task == NO_ACCURACY else int(correct[e]) / N)
-                hist.seconds.append(seconds)
-                if val is not None:
-                    vl, vc = backend.evaluate(net._theta, val[0], val[1], net._spec, val[2])
-                    hist.val_loss.append(vl)
-                    hist.val_accuracy.append(None if val[2] == NO_ACCURACY else vc / val[0].shape[0])
-            done += finished
-            if finished < n:
-                raise TrainingDiverged(
-                    f"training diverged in epoch {done + 1}: the loss became NaN or infinite. The network keeps "
-                    f"its weights from the start of that epoch. The likely cause is a learning rate too large "
-                    f"for this network and data (lr={lr:g}); try a smaller lr.", hist)
-            if bar is not None:
-                bar.update(finished)
-                postfix = {"loss": f"{hist.loss[-1]:.4g}"}
-                if hist.accuracy[-1] is not None:
-                    postfix["acc"] = f"{hist.accuracy[-1]:.3f}"
-                if val is not None:
-                    postfix["val_loss"] = f"{hist.val_loss[-1]:.4g}"
-                bar.set_postfix(postfix)
-            if callback is not None and callback(done - 1, hist):
-                break
+        with ctrl_c:
+            done = 0
+            while done < epochs and not ctrl_c.requested:
+                n = min(chunk, epochs - done)
+                if shuffle:
+                    orders = np.stack([rng.permutation(N) for _ in range(n)]).astype(np.int64)
+                else:
+                    orders = np.broadcast_to(np.arange(N, dtype=np.int64), (n, N)).copy()
+                losses = np.zeros(n)
+                correct = np.zeros(n, dtype=np.int64)
+                backup[:net.n_params] = net._theta
+                backup[net.n_params:] = state
+                step_before = int(step[0])
+                t0 = time.perf_counter()
+                try:
+                    ctrl_c.computing = True
+                    with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+                        finished = backend.train_epochs(net._theta, Xa, Ya, orders, net._spec, int(batch_size),
+                                                        opt, hyper, state, step, task, losses, correct)
+                    ctrl_c.computing = False
+                except KeyboardInterrupt:
+                    # abandoned mid-computation: back to the weights of the last epoch in the history
+                    ctrl_c.computing = False
+                    net._theta[...] = backup[:net.n_params]
+                    state[...] = backup[net.n_params:]
+                    step[0] = step_before
+                    raise
+                seconds = (time.perf_counter() - t0) / max(finished, 1)
+                for e in range(finished):
+                    acc = None if task == NO_ACCURACY else int(correct[e]) / N
+                    vl = va = None
+                    if val is not None:
+                        vl, vc = backend.evaluate(net._theta, val[0], val[1], net._spec, val[2])
+                        va = None if val[2] == NO_ACCURACY else vc / val[0].shape[0]
+                    hist.loss.append(float(losses[e]))
+                    hist.accuracy.append(acc)
+                    hist.seconds.append(seconds)
+                    if val is not None:
+                        hist.val_loss.append(vl)
+                        hist.val_accuracy.append(va)
+                done += finished
+                if finished < n:
+                    raise TrainingDiverged(
+                        f"training diverged in epoch {done + 1}: the loss became NaN or infinite. The network "
+                        f"keeps its weights from the start of that epoch. The likely cause is a learning rate too "
+                        f"large for this network and data (lr={lr:g}); try a smaller lr.", hist)
+                if bar is not None:
+                    bar.update(finished)
+                    postfix = {"loss": f"{hist.loss[-1]:.4g}"}
+                    if hist.accuracy[-1] is not None:
+                        postfix["acc"] = f"{hist.accuracy[-1]:.3f}"
+                    if val is not None:
+                        postfix["val_loss"] = f"{hist.val_loss[-1]:.4g}"
+                    bar.set_postfix(postfix)
+                if callback is not None and callback(done - 1, hist):
+                    break
+            if ctrl_c.requested:
+                hist.interrupted = True
     except KeyboardInterrupt:
         hist.interrupted = True
     finally:
