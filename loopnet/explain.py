@@ -322,6 +322,12 @@ class CheckReport:
     __repr__ = __str__
 
 
+def _significant_digits(v):
+    """How many significant digits repr(v) shows (0.0015 → 2, 0.005720286090965645 → 16)."""
+    mant = repr(float(v)).lower().split("e")[0].lstrip("-").replace(".", "").lstrip("0")
+    return len(mant)
+
+
 def _g(v, digits):
     if isinstance(v, float) and v == 0:
         return "0"
@@ -529,7 +535,8 @@ class Derivation:
 
         Each number may differ from the true value by half a unit in its last printed decimal place
         (``0.0015`` may be off by 5e-05; see :func:`loopnet.worked_examples.printed_tolerance`), or by
-        ``rel`` × |true| when ``rel`` is given. Names may carry a place, ``"new W1[1,2] (second pass)"``.
+        ``rel`` × |true| when ``rel`` is given. A number given to full float64 precision (15 or more
+        significant digits, e.g. a script's output) may differ by 1e-9 × |true|. Names may carry a place, ``"new W1[1,2] (second pass)"``.
         Returns a :class:`CheckReport` (``.ok``, ``.mismatches``, printable table).
         """
         if not isinstance(values, dict):
@@ -541,6 +548,9 @@ class Derivation:
             true = self.value(we.base_name(key))
             given = float(given)
             tol = we.printed_tolerance(given) if rel is None else rel * abs(true)
+            if rel is None and _significant_digits(given) >= 15:
+                # a full float64 (a script's output, not a hand-printed number): agree to 1e-9
+                tol = max(tol, 1e-9 * abs(true))
             ok = abs(given - true) <= tol * (1 + 1e-9) + 1e-15
             report.rows.append(CheckRow(key, given, true, tol, ok))
         return report
