@@ -24,6 +24,10 @@ from numba.core.registry import CPUDispatcher
 from numba.extending import overload
 
 FASTMATH = frozenset({"reassoc", "contract"})
+# Multiply-adds per batch and layer from which a kernel runs its prange loop on all cores
+# (below it, starting the threads costs more than they save; measured in bench/).
+# A plain constant: numba freezes globals into the compiled (and cached) code.
+PARALLEL_WORK = 1_000_000
 BOUNDSCHECK = os.environ.get("LOOPNET_BOUNDSCHECK", "0") not in ("", "0")
 
 
@@ -68,6 +72,24 @@ CACHE = _choose_cache()
 def kernel(fn):
     """Compile ``fn`` with loopnet's one set of numba options."""
     return numba.njit(cache=CACHE, fastmath=set(FASTMATH), boundscheck=BOUNDSCHECK or None)(fn)
+
+
+def parallel_kernel(fn, name):
+    """A second compiled version of the kernel ``fn`` whose ``prange`` loops run on all cores.
+
+    Same source, same options as :func:`kernel`, plus ``parallel=True``. The copy is named
+    ``name`` so its numba cache files do not collide with the serial version's. Compiled
+    serially (or uncompiled) the same ``prange`` is a plain ``range``, so both versions give
+    bitwise the same numbers: each prange iteration writes its own outputs, in a fixed order.
+    """
+    py = _plain(fn)
+    if jit_disabled():
+        return py
+    twin = types.FunctionType(py.__code__, py.__globals__, name, py.__defaults__, py.__closure__)
+    twin.__qualname__ = name
+    twin.__module__ = py.__module__
+    twin.__doc__ = py.__doc__
+    return numba.njit(cache=CACHE, fastmath=set(FASTMATH), boundscheck=BOUNDSCHECK or None, parallel=True)(twin)
 
 
 _python_versions: dict[int, types.FunctionType] = {}
@@ -183,4 +205,4 @@ def jit_disabled() -> bool:
     return bool(numba.config.DISABLE_JIT)
 
 
-__all__ = ["kernel", "one_of", "zero_of", "cast_like", "python_version", "python_namespace", "FASTMATH", "CACHE", "BOUNDSCHECK"]
+__all__ = ["kernel", "parallel_kernel", "one_of", "zero_of", "cast_like", "python_version", "python_namespace", "FASTMATH", "PARALLEL_WORK", "CACHE", "BOUNDSCHECK"]

@@ -5,7 +5,9 @@ sums over the examples of the batch.
 """
 import numpy as np
 
-from .._numba import kernel, cast_like, zero_of
+from numba import prange
+
+from .._numba import PARALLEL_WORK, kernel, cast_like, parallel_kernel, zero_of
 from ..activations import SIGMOID, SOFTMAX, derivative
 from ..losses import CROSS_ENTROPY, loss_scale
 from .forward import feedforward
@@ -57,18 +59,42 @@ def hidden_error(delta, W_next, delta_next, z, a, act):
 
     Forward, this was: z^{l+1}_nj = Σ_k w^{l+1}_jk a^l_nk + b_j, a^l_nk = σ(z^l_nk).
     delta, z, a (nb, n_l); W_next (n_{l+1}, n_l); delta_next (nb, n_{l+1}).
-    Loop order j then k, not k then j: row j of W is contiguous, so the inner loop over k
-    streams through memory (the sum over j is accumulated into delta[n, :]).
+    Loop order: examples four at a time, then j, then k: row j of W is contiguous, so the inner
+    loop over k streams through memory, and each w_jk loaded serves four examples (the sum over
+    j is accumulated into delta[n, :]). Blocks of examples are independent, so
+    :data:`hidden_error_parallel` spreads them over the cores.
     """
-    for n in range(delta.shape[0]):
-        for k in range(delta.shape[1]):
-            delta[n, k] = zero_of(delta[n, k])
-        for j in range(W_next.shape[0]):
-            d = delta_next[n, j]
-            for k in range(delta.shape[1]):
-                delta[n, k] += W_next[j, k] * d
-        for k in range(delta.shape[1]):
-            delta[n, k] = delta[n, k] * derivative(act, z[n, k], a[n, k])
+    nb = delta.shape[0]
+    n_l = delta.shape[1]
+    for blk in prange((nb + 3) // 4):
+        n = 4 * blk
+        for i in range(n, min(n + 4, nb)):
+            for k in range(n_l):
+                delta[i, k] = zero_of(delta[i, k])
+        if n + 4 <= nb:
+            for j in range(W_next.shape[0]):
+                d0 = delta_next[n, j]
+                d1 = delta_next[n + 1, j]
+                d2 = delta_next[n + 2, j]
+                d3 = delta_next[n + 3, j]
+                for k in range(n_l):
+                    w = W_next[j, k]
+                    delta[n, k] += w * d0
+                    delta[n + 1, k] += w * d1
+                    delta[n + 2, k] += w * d2
+                    delta[n + 3, k] += w * d3
+        else:                              # the last nb mod 4 examples, one at a time
+            for i in range(n, nb):
+                for j in range(W_next.shape[0]):
+                    d = delta_next[i, j]
+                    for k in range(n_l):
+                        delta[i, k] += W_next[j, k] * d
+        for i in range(n, min(n + 4, nb)):
+            for k in range(n_l):
+                delta[i, k] = delta[i, k] * derivative(act, z[i, k], a[i, k])
+
+
+hidden_error_parallel = parallel_kernel(hidden_error, "hidden_error_parallel")
 
 
 @kernel
@@ -85,15 +111,29 @@ def bias_gradient(db, delta):
 def weight_gradient(dW, delta, a_prev):
     """BP4: ∂L/∂w^l_jk = Σ_n δ^l_nj a^{l−1}_nk.   dW (n_l, n_{l−1}); delta (nb, n_l); a_prev (nb, n_{l−1}).
 
-    Loop order j, n, k: the contiguous k innermost, one δ_nj per pass through row j.
+    Loop order j, then n four at a time, then k: the contiguous k innermost, and each pass
+    through row j of dW adds four examples' terms (register blocking). Rows j are independent,
+    so :data:`weight_gradient_parallel` spreads them over the cores.
     """
-    for j in range(dW.shape[0]):
+    nb = delta.shape[0]
+    n4 = nb - nb % 4
+    for j in prange(dW.shape[0]):           # neuron j of layer l
         for k in range(dW.shape[1]):
             dW[j, k] = zero_of(dW[j, k])
-        for n in range(delta.shape[0]):
+        for n in range(0, n4, 4):
+            d0 = delta[n, j]
+            d1 = delta[n + 1, j]
+            d2 = delta[n + 2, j]
+            d3 = delta[n + 3, j]
+            for k in range(dW.shape[1]):    # neuron k of layer l−1
+                dW[j, k] += d0 * a_prev[n, k] + d1 * a_prev[n + 1, k] + d2 * a_prev[n + 2, k] + d3 * a_prev[n + 3, k]
+        for n in range(n4, nb):            # the last nb mod 4 examples, one at a time
             d = delta[n, j]
             for k in range(dW.shape[1]):
                 dW[j, k] += d * a_prev[n, k]
+
+
+weight_gradient_parallel = parallel_kernel(weight_gradient, "weight_gradient_parallel")
 
 
 @kernel
@@ -101,7 +141,7 @@ def backpropagate(grad, theta, y, sizes, acts, has_bias, loss, zeros, zbuf, abuf
     """∂L/∂θ for the nb examples whose a^0 is in ``abuf`` and targets in y (nb, n_L).
 
     Runs the forward pass, then BP1 for layer L, BP2 for l = L−1..1, and BP3/BP4 for every
-    layer. Writes the gradient into ``grad`` (same layout as theta); returns L for the batch.
+    layer. A layer with at least PARALLEL_WORK multiply-adds per batch runs BP2/BP4 on all cores. Writes the gradient into ``grad`` (same layout as theta); returns L for the batch.
     """
     L = sizes.shape[0] - 1
     feedforward(theta, sizes, acts, has_bias, zeros, zbuf, abuf, B, nb)
@@ -113,12 +153,19 @@ def backpropagate(grad, theta, y, sizes, acts, has_bias, loss, zeros, zbuf, abuf
                  cast_like(scale, theta[0]))
     for l in range(L - 1, 0, -1):
         W_next, _ = layer_params(theta, sizes, has_bias, zeros, l + 1)
-        hidden_error(batch_view(dbuf, B, sizes, l, nb), W_next, batch_view(dbuf, B, sizes, l + 1, nb),
-                     batch_view(zbuf, B, sizes, l, nb), batch_view(abuf, B, sizes, l, nb), acts[l - 1])
+        args = (batch_view(dbuf, B, sizes, l, nb), W_next, batch_view(dbuf, B, sizes, l + 1, nb),
+                batch_view(zbuf, B, sizes, l, nb), batch_view(abuf, B, sizes, l, nb))
+        if nb * W_next.shape[0] * W_next.shape[1] >= PARALLEL_WORK:
+            hidden_error_parallel(args[0], args[1], args[2], args[3], args[4], acts[l - 1])
+        else:
+            hidden_error(args[0], args[1], args[2], args[3], args[4], acts[l - 1])
     for l in range(1, L + 1):
         dW, db = layer_params(grad, sizes, has_bias, zeros, l)
         delta = batch_view(dbuf, B, sizes, l, nb)
-        weight_gradient(dW, delta, batch_view(abuf, B, sizes, l - 1, nb))
+        if nb * dW.shape[0] * dW.shape[1] >= PARALLEL_WORK:
+            weight_gradient_parallel(dW, delta, batch_view(abuf, B, sizes, l - 1, nb))
+        else:
+            weight_gradient(dW, delta, batch_view(abuf, B, sizes, l - 1, nb))
         if has_bias:
             bias_gradient(db, delta)
     return value

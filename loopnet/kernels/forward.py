@@ -1,7 +1,9 @@
 """The forward pass: z^l = W^l a^{l−1} + b^l, then a^l = σ(z^l), layer after layer."""
 import numpy as np
 
-from .._numba import kernel, zero_of
+from numba import prange
+
+from .._numba import PARALLEL_WORK, kernel, parallel_kernel, zero_of
 from ..activations import SOFTMAX, activate
 from .layout import batch_view, layer_params
 
@@ -11,13 +13,36 @@ def weighted_input(z, W, b, a_prev):
     """z^l_nj = Σ_k w^l_jk a^{l−1}_nk + b^l_j.
 
     z (nb, n_l) output; W (n_l, n_{l−1}); b (n_l,); a_prev (nb, n_{l−1}).
+    Loop order j, then n four at a time, then k: row j of W is read once for four examples
+    (register blocking; the contiguous k innermost), and each neuron j is independent, so
+    :data:`weighted_input_parallel` spreads the j loop over the cores.
     """
-    for n in range(z.shape[0]):            # example n of the batch
-        for j in range(z.shape[1]):        # neuron j of layer l
-            acc = b[j]
+    nb = z.shape[0]
+    n4 = nb - nb % 4
+    for j in prange(z.shape[1]):           # neuron j of layer l
+        for n in range(0, n4, 4):          # examples n, n+1, n+2, n+3 of the batch
+            acc0 = b[j]
+            acc1 = b[j]
+            acc2 = b[j]
+            acc3 = b[j]
             for k in range(W.shape[1]):    # neuron k of layer l−1
+                w = W[j, k]
+                acc0 += w * a_prev[n, k]
+                acc1 += w * a_prev[n + 1, k]
+                acc2 += w * a_prev[n + 2, k]
+                acc3 += w * a_prev[n + 3, k]
+            z[n, j] = acc0
+            z[n + 1, j] = acc1
+            z[n + 2, j] = acc2
+            z[n + 3, j] = acc3
+        for n in range(n4, nb):            # the last nb mod 4 examples, one at a time
+            acc = b[j]
+            for k in range(W.shape[1]):
                 acc += W[j, k] * a_prev[n, k]
             z[n, j] = acc
+
+
+weighted_input_parallel = parallel_kernel(weighted_input, "weighted_input_parallel")
 
 
 @kernel
@@ -49,14 +74,18 @@ def activate_layer(a, z, act):
 def feedforward(theta, sizes, acts, has_bias, zeros, zbuf, abuf, B, nb):
     """a^l = σ(z^l), z^l = W^l a^{l−1} + b^l for l = 1..L, for the nb examples already in a^0.
 
-    ``abuf``/``zbuf``: layer-major batch buffers of capacity B (see layout.py).
+    ``abuf``/``zbuf``: layer-major batch buffers of capacity B (see layout.py). A layer with at
+    least PARALLEL_WORK multiply-adds per batch computes its neurons on all cores.
     """
     for l in range(1, sizes.shape[0]):
         W, b = layer_params(theta, sizes, has_bias, zeros, l)
         a_prev = batch_view(abuf, B, sizes, l - 1, nb)
         z = batch_view(zbuf, B, sizes, l, nb)
         a = batch_view(abuf, B, sizes, l, nb)
-        weighted_input(z, W, b, a_prev)
+        if nb * W.shape[0] * W.shape[1] >= PARALLEL_WORK:
+            weighted_input_parallel(z, W, b, a_prev)
+        else:
+            weighted_input(z, W, b, a_prev)
         activate_layer(a, z, acts[l - 1])
 
 
