@@ -28,8 +28,9 @@ from .gradcheck import gradcheck
 from .io import ModelFileError, load
 from .losses import LOSSES
 from .network import INITS, Gradients, Network
+from .plotting import plot_history, plot_network  # matplotlib is imported only when they are called
 from .training import History, TrainingDiverged
 
 __version__ = "0.1.0"
 
-__all__ = ["Network", "Gradients", "History", "TrainingDiverged", "ModelFileError", "load", "gradcheck", "explain", "ACTIVATIONS", "LOSSES", "BACKENDS", "INITS", "__version__"]
+__all__ = ["Network", "Gradients", "History", "TrainingDiverged", "ModelFileError", "load", "gradcheck", "explain", "plot_network", "plot_history", "ACTIVATIONS", "LOSSES", "BACKENDS", "INITS", "__version__"]
