@@ -69,6 +69,11 @@ def _numeric_array(data, arg):
         except ValueError as exc:  # ragged nested lists
             raise ValueError(f"{arg} is ragged (rows of different lengths): {exc}") from None
     if arr.dtype == object:
+        for idx, x in np.ndenumerate(arr):
+            if x is None:
+                where = ", ".join(str(i) for i in idx)
+                raise TypeError(f"{arg} must hold numbers; it holds None at index [{where}] "
+                                f"(an array of Python objects with a missing value)")
         try:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError):
@@ -89,12 +94,37 @@ def check_finite(arr, arg):
                          f"clean the data before training")
 
 
+def check_fits(arr, dtype, arg):
+    """Refuse finite values that ``dtype`` cannot hold (float64 data into a float32 network).
+
+    Casting 1e39 to float32 gives inf and a RuntimeWarning; naming the value and the range here is
+    clearer than "contains NaN or Inf" about data that held none.
+    """
+    dtype = np.dtype(dtype)
+    if not arr.size or arr.dtype == dtype or arr.dtype.kind not in "fiu":
+        return
+    if arr.dtype.kind == "f" and arr.dtype.itemsize <= dtype.itemsize:
+        return
+    big = float(np.finfo(dtype).max)
+    a64 = np.asarray(arr, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        over = np.isfinite(a64) & (np.abs(a64) > big)
+    if over.any():
+        bad = tuple(int(i) for i in np.argwhere(over)[0])
+        where = ", ".join(str(i) for i in bad)
+        raise ValueError(f"{arg} holds {a64[bad]:g} (at index [{where}]), beyond the range of {dtype.name} "
+                         f"(±{big:.4g}); use dtype='float64' or rescale the data")
+
+
+def _cast(arr, dtype, arg):
+    """``arr`` as a C-contiguous array of ``dtype``, after :func:`check_fits`."""
+    check_fits(arr, dtype, arg)
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
 def as_float_array(data, arg, dtype):
     arr = _numeric_array(data, arg)
-    out = np.ascontiguousarray(arr, dtype=dtype)
-    if out.size and np.issubdtype(arr.dtype, np.floating) and arr.dtype.itemsize > out.dtype.itemsize:
-        # float64 data into a float32 network: values beyond float32's range become inf
-        pass
+    out = _cast(arr, dtype, arg)
     check_finite(out, arg)
     return out
 
@@ -119,7 +149,7 @@ def as_inputs(X, n_in, dtype, arg="X"):
                          f"{arg} must be (N, {n_in}), one example per row{hint}")
     if arr.shape[0] == 0:
         raise ValueError(f"{arg} is empty (shape {arr.shape}); give at least one example")
-    out = np.ascontiguousarray(arr, dtype=dtype)
+    out = _cast(arr, dtype, arg)
     check_finite(out, arg)
     return out, single
 
@@ -144,7 +174,7 @@ def as_targets(Y, n_examples, n_out, dtype, single, arg="Y"):
                          f"{arg} must be ({n_examples}, {n_out}), one target row per example")
     if arr.shape[0] != n_examples:
         raise ValueError(f"{arg} has {arr.shape[0]} rows but X has {n_examples}: one target row per example")
-    out = np.ascontiguousarray(arr, dtype=dtype)
+    out = _cast(arr, dtype, arg)
     check_finite(out, arg)
     return out
 
@@ -186,15 +216,20 @@ def check_weights(weights, biases, dtype=None):
     if dtype is None:
         dtype = np.float32 if all(w.dtype == np.float32 for w in Ws) else np.float64
     dtype = dtype_of(dtype)
+    for i, w in enumerate(Ws):
+        check_fits(w, dtype, f"weights[{i}]")
     Ws = [np.array(w, dtype=dtype, order="C") for w in Ws]
     for i, w in enumerate(Ws):
         check_finite(w, f"weights[{i}]")
     bs = None
     if biases is not None:
-        if not isinstance(biases, (list, tuple)) or len(biases) != len(Ws):
+        expected = f"one per layer 1..{len(Ws)}, shapes {[(n_l,) for n_l in sizes[1:]]}"
+        if not isinstance(biases, (list, tuple)):
+            what = f"one array of shape {biases.shape}" if isinstance(biases, np.ndarray) else type(biases).__name__
+            raise TypeError(f"biases must be a list of {len(Ws)} vectors ({expected}) or None, got {what}")
+        if len(biases) != len(Ws):
             n = len(biases) if hasattr(biases, "__len__") else "?"
-            raise ValueError(f"biases must be a list of {len(Ws)} vectors (one per layer 1..{len(Ws)}, "
-                             f"shapes {[(n_l,) for n_l in sizes[1:]]}), got {n} entries")
+            raise ValueError(f"biases must be a list of {len(Ws)} vectors ({expected}), got {n} entries")
         bs = []
         for i, b in enumerate(biases):
             arr = _numeric_array(b, f"biases[{i}]")
@@ -204,7 +239,9 @@ def check_weights(weights, biases, dtype=None):
             if arr.ndim != 1 or arr.shape[0] != sizes[l]:
                 raise ValueError(f"biases[{i}] (b of layer {l}) has shape {arr.shape} but layer {l} has n_{l} = "
                                  f"{sizes[l]} neurons: b of layer {l} must have shape ({sizes[l]},), one bias per neuron")
+            check_fits(arr, dtype, f"biases[{i}]")
             arr = np.array(arr, dtype=dtype)
             check_finite(arr, f"biases[{i}]")
             bs.append(arr)
     return sizes, Ws, bs, dtype
+
