@@ -380,3 +380,30 @@ def test_explain_docstring_documents_names_and_debugging():
     doc = ln.explain.__doc__
     for s in ["dL/dW1[1,2]", "new ", "after 10000 steps", 'backend="python"', "pdb", "loopnet/kernels/backward.py"]:
         assert s in doc
+
+
+def test_pdb_stops_inside_hidden_error_with_scripted_input():
+    """The guide's recipe, with pdb reading its commands from stdin instead of a keyboard."""
+    spec = runpy.run_path(str(ROOT / "examples" / "step_through_loops.py"), run_name="step_example")
+    from loopnet.kernels import backward
+    filename, lines = spec["accumulate_lines"](backward.hidden_error)
+    code = ("import loopnet as ln, pdb\n"
+            "net = ln.Network.from_weights([[[0.4, 0.5, 0.3], [0.2, 0.7, 0.1]], [[0.1, 0.2]]], loss='mse', backend='python')\n"
+            "pdb.run('net.gradients([[0, 1, 2]], [[1]])')\n")
+    commands = "".join(f"b {filename}:{line}\n" for line in lines) + "c\np ('STOP', j, k)\nclear\ny\nc\n"
+    r = subprocess.run([sys.executable, "-c", code], input=commands, capture_output=True, text=True, timeout=120,
+                       cwd=ROOT)
+    assert "('STOP', 0, 0)" in r.stdout, r.stdout + r.stderr
+
+
+def test_guide_names_real_kernels():
+    import importlib
+    guide = (ROOT / "docs" / "guide.md").read_text()
+    pairs = re.findall(r"`loopnet/(kernels/\w+|\w+)\.py`, `(\w+)`", guide)
+    assert len(pairs) >= 8
+    for path, fn in pairs:
+        module = importlib.import_module("loopnet." + path.replace("/", "."))
+        assert hasattr(module, fn), (path, fn)
+    for eq in ["BP1", "BP2", "BP3", "BP4"]:
+        assert eq in guide
+    assert "−0.0041286" in guide and "Errata" in guide  # the pasted explain output of the 3-2-1 seed
