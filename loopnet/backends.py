@@ -11,6 +11,7 @@ A backend is an object with ``predict``, ``gradients``, ``train_epochs`` and ``s
 """
 from __future__ import annotations
 
+import functools
 import types
 from dataclasses import dataclass
 
@@ -87,6 +88,23 @@ class NumpyBackend:
 
     def sgd_update(self, theta, grad, lr):
         twin.sgd_update(theta, grad, None, theta.dtype.type(lr), 0)
+
+
+def _ieee(method):
+    """``method`` with NumPy's floating-point warnings off. Overflow to ±inf and NaN are the IEEE
+    results the compiled kernels give silently; the callers check for them (fit raises
+    TrainingDiverged, step FloatingPointError), so the numpy twin and the uncompiled kernels
+    must not print (or, under ``-W error``, raise) RuntimeWarnings for the same numbers."""
+    @functools.wraps(method)
+    def quiet(*args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return method(*args, **kwargs)
+    return quiet
+
+
+for _cls in (LoopBackend, NumpyBackend):
+    for _name in ("predict", "evaluate", "gradients", "train_epochs", "sgd_update"):
+        setattr(_cls, _name, _ieee(getattr(_cls, _name)))
 
 
 _COMPILED = types.SimpleNamespace(

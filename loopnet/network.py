@@ -142,6 +142,7 @@ class Network:
 
     @params.setter
     def params(self, value):
+        v.check_fits(np.asarray(value), self.dtype, "params")
         arr = np.asarray(value, dtype=self.dtype)
         if arr.shape != self._theta.shape:
             raise ValueError(f"params has shape {arr.shape}, expected {self._theta.shape}")

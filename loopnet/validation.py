@@ -69,6 +69,8 @@ def _numeric_array(data, arg):
         except ValueError as exc:  # ragged nested lists
             raise ValueError(f"{arg} is ragged (rows of different lengths): {exc}") from None
     if arr.dtype == object:
+        if arr.ndim == 0 and arr[()] is None:
+            raise TypeError(f"{arg} must hold numbers; got None")
         for idx, x in np.ndenumerate(arr):
             if x is None:
                 where = ", ".join(str(i) for i in idx)
