@@ -27,7 +27,7 @@ FASTMATH = frozenset({"reassoc", "contract"})
 # Multiply-adds per batch and layer from which a kernel runs its prange loop on all cores
 # (below it, starting the threads costs more than they save; measured in bench/).
 # A plain constant: numba freezes globals into the compiled (and cached) code.
-PARALLEL_WORK = 1_000_000
+PARALLEL_WORK = 4_000_000
 BOUNDSCHECK = os.environ.get("LOOPNET_BOUNDSCHECK", "0") not in ("", "0")
 
 

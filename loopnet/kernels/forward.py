@@ -13,14 +13,16 @@ def weighted_input(z, W, b, a_prev):
     """z^l_nj = Σ_k w^l_jk a^{l−1}_nk + b^l_j.
 
     z (nb, n_l) output; W (n_l, n_{l−1}); b (n_l,); a_prev (nb, n_{l−1}).
-    Loop order j, then n four at a time, then k: row j of W is read once for four examples
-    (register blocking; the contiguous k innermost), and each neuron j is independent, so
-    :data:`weighted_input_parallel` spreads the j loop over the cores.
+    Loop order: examples four at a time, then j, then k: the four rows a^{l−1}_n stay in the
+    fastest cache while every row j of W streams past once, and each w_jk loaded serves four
+    examples (register blocking; the contiguous k innermost). Blocks of examples are
+    independent, so :data:`weighted_input_parallel` spreads them over the cores.
     """
     nb = z.shape[0]
     n4 = nb - nb % 4
-    for j in prange(z.shape[1]):           # neuron j of layer l
-        for n in range(0, n4, 4):          # examples n, n+1, n+2, n+3 of the batch
+    for blk in prange(n4 // 4):
+        n = 4 * blk                        # examples n, n+1, n+2, n+3 of the batch
+        for j in range(z.shape[1]):        # neuron j of layer l
             acc0 = b[j]
             acc1 = b[j]
             acc2 = b[j]
@@ -35,7 +37,8 @@ def weighted_input(z, W, b, a_prev):
             z[n + 1, j] = acc1
             z[n + 2, j] = acc2
             z[n + 3, j] = acc3
-        for n in range(n4, nb):            # the last nb mod 4 examples, one at a time
+    for n in range(n4, nb):                # the last nb mod 4 examples, one at a time
+        for j in range(z.shape[1]):
             acc = b[j]
             for k in range(W.shape[1]):
                 acc += W[j, k] * a_prev[n, k]

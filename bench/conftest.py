@@ -1,0 +1,76 @@
+"""Benchmark options, and the machine description written into ``--benchmark-json``.
+
+``python3 -m pytest bench`` runs the whole table; ``--quick`` a subset (W1, W3, W4, float64,
+loops/numpy/nielsen/torch) in under two minutes. The JSON's ``machine_info`` gains the CPU model,
+library versions, the BLAS in use (threadpoolctl), and the peak reference: the GFLOP/s of a
+large NumPy matrix product, single-threaded and on all cores, float64 and float32.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import time
+
+import numpy as np
+
+
+def pytest_addoption(parser):
+    parser.addoption("--quick", action="store_true", default=False,
+                     help="loopnet benchmarks: a subset (W1, W3, W4; float64) that runs in under two minutes")
+
+
+def cpu_model():
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return platform.processor()
+    fields = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
+    return " ".join(fields.get("Model name", platform.processor()).split())
+
+
+def matmul_peak(dtype, threads, n=2000, repeats=3):
+    """GFLOP/s (2n³ per product) of the best of ``repeats`` n×n NumPy products on ``threads`` BLAS threads."""
+    from threadpoolctl import threadpool_limits
+    rng = np.random.default_rng(0)
+    a = rng.random((n, n)).astype(dtype)
+    b = rng.random((n, n)).astype(dtype)
+    with threadpool_limits(limits=threads, user_api="blas"):
+        a @ b
+        best = float("inf")
+        for _ in range(repeats):
+            t = time.perf_counter()
+            a @ b
+            best = min(best, time.perf_counter() - t)
+    return 2.0 * n ** 3 / best / 1e9
+
+
+def pytest_benchmark_update_machine_info(config, machine_info):
+    import numba
+    from threadpoolctl import threadpool_info
+    cores = os.cpu_count() or 1
+    info = {
+        "cpu_model": cpu_model(),
+        "cores": cores,
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+        "numba_threads": numba.config.NUMBA_NUM_THREADS,
+        "blas": [{k: d.get(k) for k in ("internal_api", "version", "architecture", "num_threads")}
+                 for d in threadpool_info() if d.get("user_api") == "blas"],
+        "env": {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS",
+                                               "NUMBA_NUM_THREADS")},
+        "peak_gflops": {f"{dt}_{label}": round(matmul_peak(dt, t), 2)
+                        for dt in ("float64", "float32") for label, t in (("1core", 1), ("all", cores))},
+    }
+    try:
+        import torch
+        info["torch"] = torch.__version__
+        info["torch_threads"] = torch.get_num_threads()
+    except ImportError:
+        pass
+    try:
+        import sklearn
+        info["sklearn"] = sklearn.__version__
+    except ImportError:
+        pass
+    machine_info["loopnet"] = info
