@@ -142,6 +142,9 @@ class Torch:
 
     def __init__(self, sizes, batch_size, dtype):
         import torch
+        # one intra-op thread: on these mini-batches torch's thread pool costs more than it gives,
+        # and on a 2-core machine its spinning workers fight numba's and OpenBLAS's (W4: ~40x slower)
+        torch.set_num_threads(1)
         self.torch = torch
         self.dtype = torch.float64 if dtype == "float64" else torch.float32
         net = ln.Network(sizes, seed=0, dtype=dtype)

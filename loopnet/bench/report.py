@@ -1,0 +1,194 @@
+"""Turn a pytest-benchmark JSON file into ``report.md`` (tables) and ``speedup.png`` (chart).
+
+Times are medians, scaled to the unit each benchmark states in its ``extra_info``: seconds per
+call divided by ``per_unit`` (a call of K epochs of a tiny network counts K epochs; a call over
+6000 of W4's 60000 examples counts 0.1 epoch). Ratios are implementation time / loops time, so
+a ratio above 1 means loops is that many times faster. GFLOP/s counts 2·n_in·n_out per layer
+per example forward and three times that for gradients and training; "% peak" divides by the
+single-core float64/float32 NumPy matrix-product rate measured in the same run (× cores used).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ORDER = ["loops", "numpy", "python", "nielsen", "torch", "sklearn"]
+OPS = ["forward", "gradients", "train_epoch"]
+
+COLD = """
+import time; t0 = time.perf_counter()
+import numpy as np, loopnet as ln
+X = np.array([[0, 0], [0, 1], [1, 0], [1, 1.]]); Y = np.array([[0], [1], [1], [1.]])
+net = ln.Network([2, 2, 1], seed=0)
+t1 = time.perf_counter()
+net.fit(X, Y, epochs=1000, lr=3.0, batch_size=4)
+t2 = time.perf_counter()
+print(t1 - t0, t2 - t1, net.evaluate(X, Y)[1])
+"""
+
+
+def load(path):
+    with open(path) as f:
+        data = json.load(f)
+    rows = {}
+    for b in data["benchmarks"]:
+        e = b.get("extra_info", {})
+        if "impl" not in e:
+            continue
+        per_unit = e.get("per_unit", 1.0)
+        rows[(e["workload"], e["operation"], e["dtype"], e["impl"])] = dict(
+            seconds=b["stats"]["median"] / per_unit, flops=e.get("flops_per_unit", 0.0), info=e)
+    return data.get("machine_info", {}), rows
+
+
+def fmt_time(s):
+    for unit, f in (("s", 1.0), ("ms", 1e3), ("µs", 1e6)):
+        if s * f >= 1:
+            return f"{s * f:.3g} {unit}"
+    return f"{s * 1e9:.3g} ns"
+
+
+def cold_start():
+    """(seconds to import+build, seconds to train the OR gate, accuracy, wall) in a fresh process, warm
+    cache; and the first-call compile time with an empty cache."""
+    def run(env):
+        t = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", COLD], capture_output=True, text=True, env=env, timeout=600)
+        wall = time.perf_counter() - t
+        if out.returncode != 0:
+            raise RuntimeError(out.stderr)
+        imp, train, acc = out.stdout.split()
+        return float(imp), float(train), float(acc), wall
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory() as cache:
+        env["NUMBA_CACHE_DIR"] = cache
+        first = run(env)            # empty cache: compiles
+        warm = min((run(env) for _ in range(3)), key=lambda r: r[3])
+    return first, warm
+
+
+def table(machine, rows):
+    info = machine.get("loopnet", {})
+    peak = info.get("peak_gflops", {})
+    impls = [i for i in ORDER if any(k[3] == i for k in rows)]
+    lines = ["| workload | operation | dtype | " + " | ".join(impls) + " | loops GFLOP/s (% of 1-core peak) |",
+             "|" + "---|" * (4 + len(impls))]
+    keys = sorted({k[:3] for k in rows}, key=lambda k: (k[0], OPS.index(k[1]), k[2] != "float64"))
+    for wid, op, dt in keys:
+        base = rows.get((wid, op, dt, "loops"))
+        cells = []
+        for i in impls:
+            r = rows.get((wid, op, dt, i))
+            if r is None:
+                cells.append("—")
+            elif i == "loops" or base is None:
+                cells.append(fmt_time(r["seconds"]))
+            else:
+                cells.append(f"{fmt_time(r['seconds'])} ({r['seconds'] / base['seconds']:.3g}×)")
+        gf = ""
+        if base is not None and base["flops"]:
+            g = base["flops"] / base["seconds"] / 1e9
+            p = peak.get(f"{dt}_1core")
+            gf = f"{g:.3g}" + (f" ({100 * g / p:.0f}%)" if p else "")
+        lines.append(f"| {wid} | {op} | {dt} | " + " | ".join(cells) + f" | {gf} |")
+    return "\n".join(lines)
+
+
+TARGETS = [  # (workload, against, factor): loops must be `factor` times faster than `against` (train_epoch, float64)
+    ("W1", "numpy", 50), ("W1", "nielsen", 200), ("W2", "numpy", 50), ("W2", "nielsen", 200),
+    ("W3", "numpy", 5), ("W4", "numpy", 2), ("W4", "nielsen", 12), ("W4", "torch", 5),
+    ("W5", "numpy", 1.5), ("W6", "numpy", 1.0),
+]
+
+
+def targets(machine, rows):
+    peak = machine.get("loopnet", {}).get("peak_gflops", {})
+    out = ["| target (train_epoch, loops vs) | measured | met |", "|---|---|---|"]
+    for wid, other, factor in TARGETS:
+        a, b = rows.get((wid, "train_epoch", "float64", "loops")), rows.get((wid, "train_epoch", "float64", other))
+        if a and b:
+            r = b["seconds"] / a["seconds"]
+            out.append(f"| {wid} ≥ {factor}× faster than {other} | {r:.3g}× | {'yes' if r >= factor else 'no'} |")
+    for wid in ("W4", "W6"):
+        for dt in ("float32",):
+            a, b = rows.get((wid, "train_epoch", dt, "loops")), rows.get((wid, "train_epoch", dt, "numpy"))
+            a64, b64 = rows.get((wid, "train_epoch", "float64", "loops")), rows.get((wid, "train_epoch", "float64", "numpy"))
+            if a and b and a64 and b64:
+                r, r64 = b["seconds"] / a["seconds"], b64["seconds"] / a64["seconds"]
+                out.append(f"| {wid} float32 ratio ≥ float64 ratio ({r64:.3g}×) | {r:.3g}× | {'yes' if r >= r64 else 'no'} |")
+    for wid in ("W4", "W5", "W6"):
+        a = rows.get((wid, "train_epoch", "float64", "loops"))
+        p = peak.get("float64_1core")
+        if a and p:
+            frac = a["flops"] / a["seconds"] / 1e9 / p
+            out.append(f"| {wid} ≥ 50% of 1-core float64 peak ({p:.3g} GFLOP/s) per core used | {100 * frac:.0f}% "
+                       f"(of one core) | {'yes' if frac >= 0.5 else 'no'} |")
+    return "\n".join(out)
+
+
+def chart(rows, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    wids = sorted({k[0] for k in rows if k[1] == "train_epoch" and k[2] == "float64"})
+    impls = [i for i in ORDER if i != "numpy" and any(k[3] == i and k[1] == "train_epoch" for k in rows)]
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    width = 0.8 / max(len(impls), 1)
+    for n, i in enumerate(impls):
+        xs, ys = [], []
+        for w, wid in enumerate(wids):
+            a, b = rows.get((wid, "train_epoch", "float64", i)), rows.get((wid, "train_epoch", "float64", "numpy"))
+            if a and b:
+                xs.append(w + (n - (len(impls) - 1) / 2) * width)
+                ys.append(b["seconds"] / a["seconds"])
+        ax.bar(xs, ys, width, label=i)
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(wids)), wids)
+    ax.set_ylabel("speed-up over numpy (numpy time / time), log")
+    ax.set_title("train_epoch, float64: speed-up over loopnet's NumPy twin")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def machine_text(machine):
+    info = machine.get("loopnet", {})
+    peak = info.get("peak_gflops", {})
+    return "\n".join([
+        f"- CPU: {info.get('cpu_model', machine.get('cpu', {}).get('brand_raw', '?'))}, {info.get('cores', '?')} cores",
+        f"- Python {machine.get('python_version', '?')}, numpy {info.get('numpy', '?')}, numba {info.get('numba', '?')} "
+        f"({info.get('numba_threads', '?')} threads), torch {info.get('torch', '—')} ({info.get('torch_threads', '?')} threads "
+        f"as benchmarked: 1), scikit-learn {info.get('sklearn', '—')}",
+        f"- BLAS: {info.get('blas')}; environment: {info.get('env')}",
+        "- NumPy matrix-product peak (2000×2000, GFLOP/s): " + ", ".join(f"{k} {v}" for k, v in peak.items()),
+    ])
+
+
+def main(results, out=".", cold_start=True):
+    machine, rows = load(results)
+    os.makedirs(out, exist_ok=True)
+    parts = ["# loopnet benchmarks", "", f"From `{os.path.basename(results)}` "
+             f"({machine.get('loopnet', {}).get('cpu_model', '')}; {machine.get('datetime', '') if 'datetime' in machine else ''}).",
+             "", "## Machine", "", machine_text(machine), "",
+             "## Medians (ratio = time / loops time: above 1 means loops is faster)", "",
+             "Times are per operation: `forward` over the benchmark's batch, `gradients` of one mini-batch, "
+             "`train_epoch` per full epoch (W1/W2: K epochs per call ÷ K; W4–W6: 6000 of 60000 examples × 10).", "",
+             table(machine, rows), "", "## Targets (issue 4)", "", targets(machine, rows), ""]
+    if cold_start:
+        first, warm = cold_start_numbers = globals()["cold_start"]()
+        parts += ["## Cold start (OR gate 2-2-1, 1000 epochs, new process)", "",
+                  "| cache | import + build (s) | fit (s) | wall incl. interpreter (s) |", "|---|---|---|---|",
+                  f"| empty (first call compiles) | {first[0]:.2f} | {first[1]:.2f} | {first[3]:.2f} |",
+                  f"| warm | {warm[0]:.2f} | {warm[1]:.3f} | {warm[3]:.2f} |", ""]
+    chart(rows, os.path.join(out, "speedup.png"))
+    parts += ["![speed-up over numpy](speedup.png)", ""]
+    with open(os.path.join(out, "report.md"), "w") as f:
+        f.write("\n".join(parts))
+    print("\n".join(parts))
+    return 0
