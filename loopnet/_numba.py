@@ -53,13 +53,22 @@ def _choose_cache() -> bool:
         return False
     if numba.config.CACHE_DIR:  # the user chose (NUMBA_CACHE_DIR)
         return _writable(numba.config.CACHE_DIR)
+    uid = os.getuid() if hasattr(os, "getuid") else "user"
+    if BOUNDSCHECK:
+        # numba's cache key ignores the boundscheck flag: keep the checked code in its own cache,
+        # or a normal run's unchecked code would be loaded in debug mode (and the other way round)
+        checked = os.path.join(tempfile.gettempdir(), f"loopnet-numba-cache-boundscheck-{uid}")
+        if _writable(checked):
+            numba.config.CACHE_DIR = checked
+            return True
+        return False
     package = os.path.dirname(os.path.abspath(__file__))
     if all(_writable(os.path.join(package, sub, "__pycache__")) for sub in ("", "kernels")):
         return True
     user = os.path.join(os.path.expanduser("~"), ".cache", "numba")
     if _writable(user):
         return True
-    fallback = os.path.join(tempfile.gettempdir(), f"loopnet-numba-cache-{os.getuid() if hasattr(os, 'getuid') else 'user'}")
+    fallback = os.path.join(tempfile.gettempdir(), f"loopnet-numba-cache-{uid}")
     if _writable(fallback):
         numba.config.CACHE_DIR = fallback
         return True

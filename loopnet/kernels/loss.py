@@ -33,19 +33,19 @@ def loss_terms(a, z, y, act, loss):
                     m = z[n, j]
             s = 0.0
             for j in range(z.shape[1]):
-                s += np.exp(float(z[n, j]) - float(m))
-            lse = float(m) + np.log(s)
+                s += np.exp(np.float64(z[n, j]) - np.float64(m))
+            lse = np.float64(m) + np.log(s)
             for j in range(z.shape[1]):
-                total += float(y[n, j]) * (lse - float(z[n, j]))
+                total += np.float64(y[n, j]) * (lse - np.float64(z[n, j]))
     elif loss == CROSS_ENTROPY and act == SIGMOID:
         for n in range(a.shape[0]):
             for j in range(a.shape[1]):
-                zz = float(z[n, j])
-                total += softplus(zz) - float(y[n, j]) * zz
+                zz = np.float64(z[n, j])
+                total += softplus(zz) - np.float64(y[n, j]) * zz
     else:
         for n in range(a.shape[0]):
             for j in range(a.shape[1]):
-                d = float(a[n, j]) - float(y[n, j])
+                d = np.float64(a[n, j]) - np.float64(y[n, j])
                 total += d * d
     return total
 
