@@ -21,16 +21,46 @@ Notation (one notation, used everywhere; Nielsen's order for weights, scikit-lea
 >>> [w.shape for w in g.dW]
 [(2, 3), (1, 2)]
 """
-from .activations import ACTIVATIONS
-from .backends import BACKENDS
-from .explain import explain
-from .gradcheck import gradcheck
-from .io import ModelFileError, load
-from .losses import LOSSES
-from .network import INITS, Gradients, Network
-from .plotting import plot_history, plot_network  # matplotlib is imported only when they are called
-from .training import History, TrainingDiverged
+import importlib as _importlib
+import sys as _sys
+import types as _types
 
 __version__ = "0.1.0"
 
+# Public names and the module each lives in. They are imported on first use (PEP 562), so that
+# ``import loopnet`` alone (and with it ``loopnet --help``) does not pay for importing numba.
+_EXPORTS = {
+    "ACTIVATIONS": "activations", "BACKENDS": "backends", "explain": "explain", "gradcheck": "gradcheck",
+    "ModelFileError": "io", "load": "io", "LOSSES": "losses", "INITS": "network", "Gradients": "network",
+    "Network": "network", "plot_history": "plotting", "plot_network": "plotting",  # matplotlib only when called
+    "History": "training", "TrainingDiverged": "training",
+}
+
 __all__ = ["Network", "Gradients", "History", "TrainingDiverged", "ModelFileError", "load", "gradcheck", "explain", "plot_network", "plot_history", "ACTIVATIONS", "LOSSES", "BACKENDS", "INITS", "__version__"]
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'loopnet' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(_types.ModuleType):
+    """Importing the submodule ``loopnet.explain`` (or ``loopnet.gradcheck``) sets the package
+    attribute of that name to the module; keep it the function of the same name, as ``from .explain
+    import explain`` used to."""
+
+    def __setattr__(self, name, value):
+        if isinstance(value, _types.ModuleType) and _EXPORTS.get(name) == name:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package

@@ -219,7 +219,7 @@ def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optim
                         postfix["acc"] = f"{hist.accuracy[-1]:.3f}"
                     if val is not None:
                         postfix["val_loss"] = f"{hist.val_loss[-1]:.4g}"
-                    bar.set_postfix(postfix)
+                    bar.set_postfix(postfix, refresh=False)  # update() refreshes at tqdm's own pace
                 if callback is not None and callback(done - 1, hist):
                     break
             if ctrl_c.requested:
