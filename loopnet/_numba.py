@@ -77,6 +77,12 @@ def _choose_cache() -> bool:
 
 CACHE = _choose_cache()
 
+# Start numba's threading layer now. A cached serial kernel that calls a parallel one (see
+# parallel_kernel) is loaded from the cache without numba noticing that it needs the threading
+# layer, whose symbols (allocate_sched, do_scheduling, ...) are only registered when the layer starts:
+# without this line the second process to use such a cache crashes (segfault or "Symbol not found").
+numba.get_num_threads()
+
 
 def kernel(fn):
     """Compile ``fn`` with loopnet's one set of numba options."""
