@@ -15,6 +15,7 @@ a breakpoint inside the per-component loops (the ``python`` backend).
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 import types
@@ -41,37 +42,56 @@ def _writable(path: str) -> bool:
         return False
 
 
-def _choose_cache() -> bool:
-    """Make sure numba has somewhere to write its cache; return whether to cache at all.
+def _source_digest() -> str:
+    """A hash of every file that holds kernels, of numba's version and of the compile flags.
 
-    numba tries ``__pycache__`` beside the source, then a user-wide directory under HOME.
-    When neither is writable it refuses to decorate a ``cache=True`` function, which would
-    break ``import loopnet``. We then point it at a private temporary directory, and if even
-    that fails we compile without a cache.
+    numba checks a cached function against its own file only; a kernel that calls kernels from
+    other files (train_epochs calls backpropagate, which calls BP1–BP4) would keep running stale
+    code after those files change (an upgrade, a git pull). Naming the cache directory after this
+    digest makes any change to any kernel source start a fresh cache.
+    """
+    package = os.path.dirname(os.path.abspath(__file__))
+    h = hashlib.sha256(f"{numba.__version__}|{sorted(FASTMATH)}|{BOUNDSCHECK}|{PARALLEL_WORK}".encode())
+    for sub in ("", "kernels"):
+        folder = os.path.join(package, sub)
+        for name in sorted(os.listdir(folder)):
+            if name.endswith(".py"):
+                with open(os.path.join(folder, name), "rb") as f:
+                    h.update(name.encode() + b"\0" + f.read())
+    return h.hexdigest()[:16]
+
+
+def _choose_cache() -> bool:
+    """Point numba's cache at a directory keyed by the kernels' sources; return whether to cache.
+
+    | where | when |
+    |---|---|
+    | ``$NUMBA_CACHE_DIR/loopnet-<digest>`` | the user set NUMBA_CACHE_DIR (e.g. a directory shared by Dask workers) |
+    | ``$XDG_CACHE_HOME`` or ``~/.cache`` + ``/loopnet/numba-<digest>`` | by default |
+    | ``<tmp>/loopnet-<uid>/numba-<digest>`` | HOME is not writable |
+    | no cache (compile in every process) | nothing is writable |
+
+    A bounds-checked build (LOOPNET_BOUNDSCHECK=1) has its own digest, so checked and unchecked
+    code never share a cache. Without some writable directory numba would refuse to decorate
+    a ``cache=True`` function, which would break ``import loopnet``.
     """
     if os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"):
         return False
-    if numba.config.CACHE_DIR:  # the user chose (NUMBA_CACHE_DIR)
-        return _writable(numba.config.CACHE_DIR)
-    uid = os.getuid() if hasattr(os, "getuid") else "user"
-    if BOUNDSCHECK:
-        # numba's cache key ignores the boundscheck flag: keep the checked code in its own cache,
-        # or a normal run's unchecked code would be loaded in debug mode (and the other way round)
-        checked = os.path.join(tempfile.gettempdir(), f"loopnet-numba-cache-boundscheck-{uid}")
-        if _writable(checked):
-            numba.config.CACHE_DIR = checked
-            return True
+    try:
+        digest = _source_digest()
+    except OSError:
         return False
-    package = os.path.dirname(os.path.abspath(__file__))
-    if all(_writable(os.path.join(package, sub, "__pycache__")) for sub in ("", "kernels")):
-        return True
-    user = os.path.join(os.path.expanduser("~"), ".cache", "numba")
-    if _writable(user):
-        return True
-    fallback = os.path.join(tempfile.gettempdir(), f"loopnet-numba-cache-{uid}")
-    if _writable(fallback):
-        numba.config.CACHE_DIR = fallback
-        return True
+    uid = os.getuid() if hasattr(os, "getuid") else "user"
+    if numba.config.CACHE_DIR:  # the user chose (NUMBA_CACHE_DIR)
+        candidates = [os.path.join(numba.config.CACHE_DIR, f"loopnet-{digest}")]
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        candidates = [os.path.join(xdg, "loopnet", f"numba-{digest}"),
+                      os.path.join(tempfile.gettempdir(), f"loopnet-{uid}", f"numba-{digest}")]
+    for path in candidates:
+        if _writable(path):
+            numba.config.CACHE_DIR = path
+            return True
     return False
 
 

@@ -171,7 +171,8 @@ def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optim
             while done < epochs and not ctrl_c.requested:
                 n = min(chunk, epochs - done)
                 if shuffle:
-                    orders = np.stack([rng.permutation(N) for _ in range(n)]).astype(np.int64)
+                    # row e is exactly rng.permutation(N) for epoch e, drawn in one call
+                    orders = rng.permuted(np.tile(np.arange(N, dtype=np.int64), (n, 1)), axis=1)
                 else:
                     orders = np.broadcast_to(np.arange(N, dtype=np.int64), (n, N)).copy()
                 losses = np.zeros(n)
@@ -194,18 +195,14 @@ def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optim
                     step[0] = step_before
                     raise
                 seconds = (time.perf_counter() - t0) / max(finished, 1)
-                for e in range(finished):
-                    acc = None if task == NO_ACCURACY else int(correct[e]) / N
-                    vl = va = None
-                    if val is not None:
+                hist.loss.extend(losses[:finished].tolist())
+                hist.accuracy.extend([None] * finished if task == NO_ACCURACY else (correct[:finished] / N).tolist())
+                hist.seconds.extend([seconds] * finished)
+                if val is not None:  # chunk is 1 with validation data: these are the epoch's final weights
+                    for _ in range(finished):
                         vl, vc = backend.evaluate(net._theta, val[0], val[1], net._spec, val[2])
-                        va = None if val[2] == NO_ACCURACY else vc / val[0].shape[0]
-                    hist.loss.append(float(losses[e]))
-                    hist.accuracy.append(acc)
-                    hist.seconds.append(seconds)
-                    if val is not None:
                         hist.val_loss.append(vl)
-                        hist.val_accuracy.append(va)
+                        hist.val_accuracy.append(None if val[2] == NO_ACCURACY else vc / val[0].shape[0])
                 done += finished
                 if finished < n:
                     raise TrainingDiverged(

@@ -315,7 +315,7 @@ def test_two_processes_training_at_once_share_one_cache(tmp_path, reference):
         out, err = p.communicate(timeout=600)
         results.append(_result(subprocess.CompletedProcess(p.args, p.returncode, out, err)))
     for res in results:
-        assert res["cache_dir"] == str(cache)
+        assert res["cache_dir"].startswith(str(cache))
         np.testing.assert_array_equal(res["params"], reference["params"])
     assert any(f.endswith(".nbi") for _, _, fs in os.walk(cache) for f in fs)
     # and a third process loads what they wrote
