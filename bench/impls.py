@@ -202,6 +202,8 @@ class Sklearn:
         self.dtype = dtype
 
     def prepare(self, X, Y):
+        if not hasattr(self.model, "coefs_"):   # one partial_fit creates the weights (start them moving)
+            self.train(X, Y, 1)
         return X, Y
 
     def train(self, X, Y, epochs):
