@@ -13,36 +13,41 @@ def weighted_input(z, W, b, a_prev):
     """z^l_nj = Σ_k w^l_jk a^{l−1}_nk + b^l_j.
 
     z (nb, n_l) output; W (n_l, n_{l−1}); b (n_l,); a_prev (nb, n_{l−1}).
-    Loop order: examples four at a time, then j, then k: the four rows a^{l−1}_n stay in the
-    fastest cache while every row j of W streams past once, and each w_jk loaded serves four
-    examples (register blocking; the contiguous k innermost). Blocks of examples are
-    independent, so :data:`weighted_input_parallel` spreads them over the cores.
+    Loop order: a tile of four examples × four neurons, then k: each pass over the contiguous k
+    loads four rows of a^{l−1} and four rows of W and does sixteen multiply-adds with them
+    (register blocking: 8 loads per 16 FMAs instead of 5 per 4). The last tile of a batch (or of
+    a layer) whose size is not a multiple of four repeats its last example (neuron): the repeat
+    is computed and written again with the same value. Blocks of examples are independent, so
+    :data:`weighted_input_parallel` spreads them over the cores.
     """
     nb = z.shape[0]
-    n4 = nb - nb % 4
-    for blk in prange(n4 // 4):
-        n = 4 * blk                        # examples n, n+1, n+2, n+3 of the batch
-        for j in range(z.shape[1]):        # neuron j of layer l
-            acc0 = b[j]
-            acc1 = b[j]
-            acc2 = b[j]
-            acc3 = b[j]
+    n_l = z.shape[1]
+    last_n = nb - 1
+    last_j = n_l - 1
+    for blk in prange((nb + 3) // 4):
+        n0 = 4 * blk                       # examples n0..n3 of the batch
+        n1 = min(n0 + 1, last_n)
+        n2 = min(n0 + 2, last_n)
+        n3 = min(n0 + 3, last_n)
+        for j0 in range(0, n_l, 4):        # neurons j0..j3 of layer l
+            j1 = min(j0 + 1, last_j)
+            j2 = min(j0 + 2, last_j)
+            j3 = min(j0 + 3, last_j)
+            z00 = b[j0]; z10 = b[j0]; z20 = b[j0]; z30 = b[j0]    # z_{n_i j_m} is z<i><m>
+            z01 = b[j1]; z11 = b[j1]; z21 = b[j1]; z31 = b[j1]
+            z02 = b[j2]; z12 = b[j2]; z22 = b[j2]; z32 = b[j2]
+            z03 = b[j3]; z13 = b[j3]; z23 = b[j3]; z33 = b[j3]
             for k in range(W.shape[1]):    # neuron k of layer l−1
-                w = W[j, k]
-                acc0 += w * a_prev[n, k]
-                acc1 += w * a_prev[n + 1, k]
-                acc2 += w * a_prev[n + 2, k]
-                acc3 += w * a_prev[n + 3, k]
-            z[n, j] = acc0
-            z[n + 1, j] = acc1
-            z[n + 2, j] = acc2
-            z[n + 3, j] = acc3
-    for n in range(n4, nb):                # the last nb mod 4 examples, one at a time
-        for j in range(z.shape[1]):
-            acc = b[j]
-            for k in range(W.shape[1]):
-                acc += W[j, k] * a_prev[n, k]
-            z[n, j] = acc
+                w0 = W[j0, k]; w1 = W[j1, k]; w2 = W[j2, k]; w3 = W[j3, k]
+                x0 = a_prev[n0, k]; x1 = a_prev[n1, k]; x2 = a_prev[n2, k]; x3 = a_prev[n3, k]
+                z00 += w0 * x0; z10 += w0 * x1; z20 += w0 * x2; z30 += w0 * x3
+                z01 += w1 * x0; z11 += w1 * x1; z21 += w1 * x2; z31 += w1 * x3
+                z02 += w2 * x0; z12 += w2 * x1; z22 += w2 * x2; z32 += w2 * x3
+                z03 += w3 * x0; z13 += w3 * x1; z23 += w3 * x2; z33 += w3 * x3
+            z[n0, j0] = z00; z[n1, j0] = z10; z[n2, j0] = z20; z[n3, j0] = z30
+            z[n0, j1] = z01; z[n1, j1] = z11; z[n2, j1] = z21; z[n3, j1] = z31
+            z[n0, j2] = z02; z[n1, j2] = z12; z[n2, j2] = z22; z[n3, j2] = z32
+            z[n0, j3] = z03; z[n1, j3] = z13; z[n2, j3] = z23; z[n3, j3] = z33
 
 
 weighted_input_parallel = parallel_kernel(weighted_input, "weighted_input_parallel")
