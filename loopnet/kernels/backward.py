@@ -180,8 +180,10 @@ weight_gradient_parallel = parallel_kernel(weight_gradient, "weight_gradient_par
 def backpropagate(grad, theta, y, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, B, nb):
     """∂L/∂θ for the nb examples whose a^0 is in ``abuf`` and targets in y (nb, n_L).
 
-    Runs the forward pass, then BP1 for layer L, BP2 for l = L−1..1, and BP3/BP4 for every
-    layer. A layer with at least PARALLEL_WORK multiply-adds per batch runs BP2/BP4 on all cores. Writes the gradient into ``grad`` (same layout as theta); returns L for the batch.
+    Runs the forward pass, then BP1 for layer L, and for l = L..1 BP4/BP3 (the gradient of
+    layer l) and, below the top layer, BP2 (δ^{l−1}). A layer with at least PARALLEL_WORK
+    multiply-adds per batch runs BP2/BP4 on all cores. Writes the gradient into ``grad`` (same
+    layout as theta); returns L for the batch.
     """
     L = sizes.shape[0] - 1
     feedforward(theta, sizes, acts, has_bias, zeros, zbuf, abuf, B, nb)
@@ -189,25 +191,28 @@ def backpropagate(grad, theta, y, sizes, acts, has_bias, loss, zeros, zbuf, abuf
     z_L = batch_view(zbuf, B, sizes, L, nb)
     scale = loss_scale(loss, nb, sizes[L])
     value = scale * loss_terms(a_L, z_L, y, acts[L - 1], loss)
-    output_error(batch_view(dbuf, B, sizes, L, nb), a_L, z_L, y, acts[L - 1], loss,
-                 cast_like(scale, theta[0]))
-    for l in range(L - 1, 0, -1):
-        W_next, _ = layer_params(theta, sizes, has_bias, zeros, l + 1)
-        args = (batch_view(dbuf, B, sizes, l, nb), W_next, batch_view(dbuf, B, sizes, l + 1, nb),
-                batch_view(zbuf, B, sizes, l, nb), batch_view(abuf, B, sizes, l, nb))
-        if nb * W_next.shape[0] * W_next.shape[1] >= PARALLEL_WORK:
-            hidden_error_parallel(args[0], args[1], args[2], args[3], args[4], acts[l - 1])
-        else:
-            hidden_error(args[0], args[1], args[2], args[3], args[4], acts[l - 1])
-    for l in range(1, L + 1):
+    delta = batch_view(dbuf, B, sizes, L, nb)
+    output_error(delta, a_L, z_L, y, acts[L - 1], loss, cast_like(scale, theta[0]))
+    # Layer by layer from L down to 1: as soon as δ^l is known, BP4/BP3 give layer l's gradient
+    # and BP2 gives δ^{l−1}; the views of δ^l and a^{l−1} serve both (a view costs ~25 ns).
+    for l in range(L, 0, -1):
+        a_prev = batch_view(abuf, B, sizes, l - 1, nb)
         dW, db = layer_params(grad, sizes, has_bias, zeros, l)
-        delta = batch_view(dbuf, B, sizes, l, nb)
         if nb * dW.shape[0] * dW.shape[1] >= PARALLEL_WORK:
-            weight_gradient_parallel(dW, delta, batch_view(abuf, B, sizes, l - 1, nb))
+            weight_gradient_parallel(dW, delta, a_prev)
         else:
-            weight_gradient(dW, delta, batch_view(abuf, B, sizes, l - 1, nb))
+            weight_gradient(dW, delta, a_prev)
         if has_bias:
             bias_gradient(db, delta)
+        if l > 1:
+            W, _ = layer_params(theta, sizes, has_bias, zeros, l)
+            delta_prev = batch_view(dbuf, B, sizes, l - 1, nb)
+            z_prev = batch_view(zbuf, B, sizes, l - 1, nb)
+            if nb * W.shape[0] * W.shape[1] >= PARALLEL_WORK:
+                hidden_error_parallel(delta_prev, W, delta, z_prev, a_prev, acts[l - 2])
+            else:
+                hidden_error(delta_prev, W, delta, z_prev, a_prev, acts[l - 2])
+            delta = delta_prev
     return value
 
 

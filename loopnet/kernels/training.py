@@ -43,6 +43,8 @@ def train_epochs(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, o
     ybuf = np.empty(B * sizes[L], dtype=theta.dtype)
     grad = np.empty(P, dtype=theta.dtype)
     backup = np.empty(P + state.shape[0], dtype=theta.dtype)
+    a0_full = batch_view(abuf, B, sizes, 0, B)       # (B, n_0): the mini-batch's inputs a^0
+    y_full = ybuf.reshape(B, sizes[L])               # (B, n_L): its targets
     lr, momentum, beta1, beta2, eps, decay = hyper[0], hyper[1], hyper[2], hyper[3], hyper[4], hyper[5]
     for e in range(orders.shape[0]):
         backup[:P] = theta
@@ -53,8 +55,8 @@ def train_epochs(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, o
         finite = True
         for start in range(0, N, B):
             nb = min(B, N - start)
-            a0 = batch_view(abuf, B, sizes, 0, nb)
-            y = ybuf[:nb * sizes[L]].reshape(nb, sizes[L])
+            a0 = a0_full[:nb]                        # first-axis slices: ~1 ns, a reshape ~25 ns
+            y = y_full[:nb]
             for n in range(nb):                      # gather the mini-batch
                 r = orders[e, start + n]
                 for k in range(X.shape[1]):
