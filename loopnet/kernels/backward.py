@@ -109,6 +109,7 @@ def hidden_error(delta, W_next, delta_next, z, a, act):
             for k in range(n_l):
                 delta[i, k] = delta[i, k] * derivative(act, z[i, k], a[i, k])
 
+
 hidden_error_parallel = parallel_kernel(hidden_error, "hidden_error_parallel")
 
 
@@ -129,8 +130,9 @@ def weight_gradient(dW, delta, a_prev):
     Forward, this was: z^l_nj = Σ_k w^l_jk a^{l−1}_nk + b_j, so ∂z_nj/∂w_jk = a_nk.
     Loop order: a tile of four neurons j × four examples n, then the contiguous k: each pass
     loads four rows of a^{l−1} and four rows of dW and does sixteen multiply-adds (register
-    blocking: 8 loads per 16 FMAs). The last nb mod 4 examples go one at a time (four rows j
-    still share each a_nk), and a last group of fewer than four neurons goes row by row.
+    blocking: 8 loads per 16 FMAs); the first tile of examples sets the rows, the others add to
+    them. The last nb mod 4 examples go one at a time (four rows j still share each a_nk), and a
+    last group of fewer than four neurons goes row by row.
     Groups of four rows j are independent, so :data:`weight_gradient_parallel` spreads them
     over the cores.
     """
@@ -139,21 +141,30 @@ def weight_gradient(dW, delta, a_prev):
     n4 = nb - nb % 4
     for jt in prange((n_l + 3) // 4):
         j0 = 4 * jt                        # neurons j0..j0+3 of layer l
-        for j in range(j0, min(j0 + 4, n_l)):
-            for k in range(dW.shape[1]):
-                dW[j, k] = zero_of(dW[j, k])
+        if j0 + 4 > n_l or n4 == 0:        # rows not set by a first tile of four examples
+            for j in range(j0, min(j0 + 4, n_l)):
+                for k in range(dW.shape[1]):
+                    dW[j, k] = zero_of(dW[j, k])
         if j0 + 4 <= n_l:
             for n in range(0, n4, 4):
                 d00 = delta[n, j0]; d10 = delta[n + 1, j0]; d20 = delta[n + 2, j0]; d30 = delta[n + 3, j0]
                 d01 = delta[n, j0 + 1]; d11 = delta[n + 1, j0 + 1]; d21 = delta[n + 2, j0 + 1]; d31 = delta[n + 3, j0 + 1]
                 d02 = delta[n, j0 + 2]; d12 = delta[n + 1, j0 + 2]; d22 = delta[n + 2, j0 + 2]; d32 = delta[n + 3, j0 + 2]
                 d03 = delta[n, j0 + 3]; d13 = delta[n + 1, j0 + 3]; d23 = delta[n + 2, j0 + 3]; d33 = delta[n + 3, j0 + 3]
-                for k in range(dW.shape[1]):    # neuron k of layer l−1
-                    x0 = a_prev[n, k]; x1 = a_prev[n + 1, k]; x2 = a_prev[n + 2, k]; x3 = a_prev[n + 3, k]
-                    dW[j0, k] += d00 * x0 + d10 * x1 + d20 * x2 + d30 * x3
-                    dW[j0 + 1, k] += d01 * x0 + d11 * x1 + d21 * x2 + d31 * x3
-                    dW[j0 + 2, k] += d02 * x0 + d12 * x1 + d22 * x2 + d32 * x3
-                    dW[j0 + 3, k] += d03 * x0 + d13 * x1 + d23 * x2 + d33 * x3
+                if n == 0:                 # the first four examples set the four rows (no zeroing pass)
+                    for k in range(dW.shape[1]):    # neuron k of layer l−1
+                        x0 = a_prev[n, k]; x1 = a_prev[n + 1, k]; x2 = a_prev[n + 2, k]; x3 = a_prev[n + 3, k]
+                        dW[j0, k] = d00 * x0 + d10 * x1 + d20 * x2 + d30 * x3
+                        dW[j0 + 1, k] = d01 * x0 + d11 * x1 + d21 * x2 + d31 * x3
+                        dW[j0 + 2, k] = d02 * x0 + d12 * x1 + d22 * x2 + d32 * x3
+                        dW[j0 + 3, k] = d03 * x0 + d13 * x1 + d23 * x2 + d33 * x3
+                else:
+                    for k in range(dW.shape[1]):
+                        x0 = a_prev[n, k]; x1 = a_prev[n + 1, k]; x2 = a_prev[n + 2, k]; x3 = a_prev[n + 3, k]
+                        dW[j0, k] += d00 * x0 + d10 * x1 + d20 * x2 + d30 * x3
+                        dW[j0 + 1, k] += d01 * x0 + d11 * x1 + d21 * x2 + d31 * x3
+                        dW[j0 + 2, k] += d02 * x0 + d12 * x1 + d22 * x2 + d32 * x3
+                        dW[j0 + 3, k] += d03 * x0 + d13 * x1 + d23 * x2 + d33 * x3
             for n in range(n4, nb):        # the last nb mod 4 examples, one at a time
                 d0 = delta[n, j0]; d1 = delta[n, j0 + 1]; d2 = delta[n, j0 + 2]; d3 = delta[n, j0 + 3]
                 for k in range(dW.shape[1]):
@@ -172,6 +183,7 @@ def weight_gradient(dW, delta, a_prev):
                     d = delta[n, j]
                     for k in range(dW.shape[1]):
                         dW[j, k] += d * a_prev[n, k]
+
 
 weight_gradient_parallel = parallel_kernel(weight_gradient, "weight_gradient_parallel")
 
