@@ -189,8 +189,8 @@ weight_gradient_parallel = parallel_kernel(weight_gradient, "weight_gradient_par
 
 
 @kernel
-def backpropagate(grad, theta, y, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, B, nb):
-    """∂L/∂θ for the nb examples whose a^0 is in ``abuf`` and targets in y (nb, n_L).
+def backpropagate(grad, theta, a0, y, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, B, nb):
+    """∂L/∂θ for the nb examples a^0 = a0 (nb, n_0) with targets y (nb, n_L).
 
     Runs the forward pass, then BP1 for layer L, and for l = L..1 BP4/BP3 (the gradient of
     layer l) and, below the top layer, BP2 (δ^{l−1}). A layer with at least PARALLEL_WORK
@@ -198,7 +198,7 @@ def backpropagate(grad, theta, y, sizes, acts, has_bias, loss, zeros, zbuf, abuf
     layout as theta); returns L for the batch.
     """
     L = sizes.shape[0] - 1
-    feedforward(theta, sizes, acts, has_bias, zeros, zbuf, abuf, B, nb)
+    feedforward(theta, a0, sizes, acts, has_bias, zeros, zbuf, abuf, B, nb)
     a_L = batch_view(abuf, B, sizes, L, nb)
     z_L = batch_view(zbuf, B, sizes, L, nb)
     scale = loss_scale(loss, nb, sizes[L])
@@ -208,7 +208,7 @@ def backpropagate(grad, theta, y, sizes, acts, has_bias, loss, zeros, zbuf, abuf
     # Layer by layer from L down to 1: as soon as δ^l is known, BP4/BP3 give layer l's gradient
     # and BP2 gives δ^{l−1}; the views of δ^l and a^{l−1} serve both (a view costs ~25 ns).
     for l in range(L, 0, -1):
-        a_prev = batch_view(abuf, B, sizes, l - 1, nb)
+        a_prev = batch_view(abuf, B, sizes, l - 1, nb) if l > 1 else a0
         dW, db = layer_params(grad, sizes, has_bias, zeros, l)
         if nb * dW.shape[0] * dW.shape[1] >= PARALLEL_WORK:
             weight_gradient_parallel(dW, delta, a_prev)
@@ -239,8 +239,4 @@ def gradients(grad, theta, X, Y, sizes, acts, has_bias, loss):
     zbuf = np.empty(N * total, dtype=theta.dtype)
     abuf = np.empty(N * total, dtype=theta.dtype)
     dbuf = np.empty(N * total, dtype=theta.dtype)
-    a0 = batch_view(abuf, N, sizes, 0, N)
-    for n in range(N):
-        for k in range(X.shape[1]):
-            a0[n, k] = X[n, k]
-    return backpropagate(grad, theta, Y, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, N, N)
+    return backpropagate(grad, theta, X, Y, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, N, N)

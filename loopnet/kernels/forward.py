@@ -79,13 +79,14 @@ def activate_layer(a, z, act):
 
 
 @kernel
-def feedforward(theta, sizes, acts, has_bias, zeros, zbuf, abuf, B, nb):
-    """a^l = σ(z^l), z^l = W^l a^{l−1} + b^l for l = 1..L, for the nb examples already in a^0.
+def feedforward(theta, a0, sizes, acts, has_bias, zeros, zbuf, abuf, B, nb):
+    """a^l = σ(z^l), z^l = W^l a^{l−1} + b^l for l = 1..L, for the nb examples a^0 = a0 (nb, n_0).
 
-    ``abuf``/``zbuf``: layer-major batch buffers of capacity B (see layout.py). A layer with at
+    ``abuf``/``zbuf``: layer-major batch buffers of capacity B (see layout.py) for layers 1..L;
+    a0 is read where it is (rows of X, or the gathered mini-batch), never copied. A layer with at
     least PARALLEL_WORK multiply-adds per batch computes its neurons on all cores.
     """
-    a_prev = batch_view(abuf, B, sizes, 0, nb)
+    a_prev = a0
     for l in range(1, sizes.shape[0]):
         W, b = layer_params(theta, sizes, has_bias, zeros, l)
         z = batch_view(zbuf, B, sizes, l, nb)
@@ -111,11 +112,7 @@ def predict(out, theta, X, sizes, acts, has_bias, chunk):
     abuf = np.empty(chunk * total, dtype=theta.dtype)
     for start in range(0, N, chunk):
         nb = min(chunk, N - start)
-        a0 = batch_view(abuf, chunk, sizes, 0, nb)
-        for n in range(nb):
-            for k in range(X.shape[1]):
-                a0[n, k] = X[start + n, k]
-        feedforward(theta, sizes, acts, has_bias, zeros, zbuf, abuf, chunk, nb)
+        feedforward(theta, X[start:start + nb], sizes, acts, has_bias, zeros, zbuf, abuf, chunk, nb)
         aL = batch_view(abuf, chunk, sizes, L, nb)
         for n in range(nb):
             for j in range(aL.shape[1]):

@@ -92,11 +92,7 @@ def evaluate(theta, X, Y, sizes, acts, has_bias, loss, task, chunk):
     correct = 0
     for start in range(0, N, chunk):
         nb = min(chunk, N - start)
-        a0 = batch_view(abuf, chunk, sizes, 0, nb)
-        for n in range(nb):
-            for k in range(X.shape[1]):
-                a0[n, k] = X[start + n, k]
-        feedforward(theta, sizes, acts, has_bias, zeros, zbuf, abuf, chunk, nb)
+        feedforward(theta, X[start:start + nb], sizes, acts, has_bias, zeros, zbuf, abuf, chunk, nb)
         a_L = batch_view(abuf, chunk, sizes, L, nb)
         y = Y[start:start + nb]
         terms += loss_terms(a_L, batch_view(zbuf, chunk, sizes, L, nb), y, acts[L - 1], loss)

@@ -63,7 +63,7 @@ def train_epochs(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, o
                     a0[n, k] = X[r, k]
                 for j in range(Y.shape[1]):
                     y[n, j] = Y[r, j]
-            value = backpropagate(grad, theta, y, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, B, nb)
+            value = backpropagate(grad, theta, a0, y, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, B, nb)
             if not np.isfinite(value):
                 finite = False
                 break
