@@ -279,6 +279,7 @@ def test_read_only_package_and_home(tmp_path, reference):
     extra = dict(HOME=home, TMPDIR=tmp, PYTHONPATH=site, PYTHONDONTWRITEBYTECODE=1)
     e = env(**extra)
     e.pop("NUMBA_CACHE_DIR", None)
+    e.pop("XDG_CACHE_HOME", None)  # the default cache lives under HOME, which is read-only here
     try:
         proc = subprocess.run([*DROP, sys.executable, "-c", textwrap.dedent(TRAIN)], env=e,
                               capture_output=True, text=True, timeout=600, cwd=tmp_path)
