@@ -364,7 +364,7 @@ def train(args):
     if n:
         median = sorted(hist.seconds)[n // 2]
         line += f"; time per epoch {median * 1e3:.3g} ms (median"
-        line += f"; the first took {hist.seconds[0] * 1e3:.3g} ms, loading the compiled kernels)" \
+        line += f"; the first took {hist.seconds[0] * 1e3:.3g} ms, compiling the kernels or loading them from the cache)" \
             if n > 1 and hist.seconds[0] > 3 * median else ")"
     print(line)
     test_loss, test_acc = net.evaluate(Xte, Yte)
