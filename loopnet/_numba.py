@@ -151,14 +151,10 @@ def python_version(fn):
     g = _python_globals.get(modname)
     if g is None:
         g = dict(py.__globals__)
-        _python_globals[modname] = g
+        _python_globals[modname] = g   # registered first: a kernel of this module reached again reuses g
         for name, value in list(g.items()):
             if isinstance(value, CPUDispatcher):
-                g[name] = _LazyPython(value)
-        # resolve lazily-wrapped kernels to real functions (after registering g to break cycles)
-        for name, value in list(g.items()):
-            if isinstance(value, _LazyPython):
-                g[name] = python_version(value.dispatcher)
+                g[name] = python_version(value)
     twin = types.FunctionType(py.__code__, g, py.__name__, py.__defaults__, py.__closure__)
     twin.__doc__ = py.__doc__
     twin.__qualname__ = py.__qualname__
@@ -166,22 +162,6 @@ def python_version(fn):
     twin.__kwdefaults__ = py.__kwdefaults__
     _python_versions[key] = twin
     return twin
-
-
-class _LazyPython:
-    def __init__(self, dispatcher):
-        self.dispatcher = dispatcher
-
-
-def python_namespace(module) -> types.SimpleNamespace:
-    """Every kernel of ``module`` as its uncompiled twin, by name."""
-    out = {}
-    for name, value in vars(module).items():
-        if isinstance(value, CPUDispatcher) or (
-            isinstance(value, types.FunctionType) and value.__module__ == module.__name__
-        ):
-            out[name] = python_version(value)
-    return types.SimpleNamespace(**out)
 
 
 def one_of(x):
@@ -240,4 +220,4 @@ def jit_disabled() -> bool:
     return bool(numba.config.DISABLE_JIT)
 
 
-__all__ = ["kernel", "parallel_kernel", "one_of", "zero_of", "cast_like", "python_version", "python_namespace", "FASTMATH", "PARALLEL_WORK", "CACHE", "BOUNDSCHECK"]
+__all__ = ["kernel", "parallel_kernel", "one_of", "zero_of", "cast_like", "python_version", "FASTMATH", "PARALLEL_WORK", "CACHE", "BOUNDSCHECK"]

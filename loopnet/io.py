@@ -112,6 +112,7 @@ def load(path, backend="loops"):
     corrupt or foreign file or another format version, FileNotFoundError when there is none."""
     from . import validation as v
     from .backends import BACKENDS
+    from .kernels.layout import split_params
     from .network import Network
 
     v.choice(backend, BACKENDS, "backend")
@@ -142,14 +143,7 @@ def load(path, backend="loops"):
         if params.shape != (need,) or params.dtype != dtype:
             raise ValueError(f"params holds {params.size} {params.dtype} numbers, sizes {sizes} "
                              f"{'with' if has_bias else 'without'} biases need {need} {dtype}")
-        Ws, bs, off = [], [] if has_bias else None, 0
-        for l in range(1, len(sizes)):
-            n_out, n_in = sizes[l], sizes[l - 1]
-            Ws.append(params[off:off + n_out * n_in].reshape(n_out, n_in))
-            off += n_out * n_in
-            if has_bias:
-                bs.append(params[off:off + n_out])
-                off += n_out
+        Ws, bs = split_params(params, sizes, has_bias)
         return Network.from_weights(Ws, bs, activation=str(fields["activation"]),
                                     output_activation=str(fields["output_activation"]), loss=str(fields["loss"]),
                                     backend=backend, dtype=dtype)

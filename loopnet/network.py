@@ -8,6 +8,7 @@ import numpy as np
 from . import validation as v
 from .activations import ACTIVATIONS
 from .backends import BACKENDS, Spec
+from .kernels.layout import split_params
 from .kernels.loss import ARGMAX, NO_ACCURACY, THRESHOLD
 from .losses import LOSSES
 
@@ -114,15 +115,7 @@ class Network:
         self._views()
 
     def _views(self):
-        self._weights, self._biases = [], [] if self.has_bias else None
-        off = 0
-        for l in range(1, len(self.sizes)):
-            n_out, n_in = self.sizes[l], self.sizes[l - 1]
-            self._weights.append(self._theta[off:off + n_out * n_in].reshape(n_out, n_in))
-            off += n_out * n_in
-            if self.has_bias:
-                self._biases.append(self._theta[off:off + n_out])
-                off += n_out
+        self._weights, self._biases = split_params(self._theta, self.sizes, self.has_bias)
 
     # ---- parameters -----------------------------------------------------------------
     @property
@@ -217,15 +210,7 @@ class Network:
         return self._unflatten(value, flat)
 
     def _unflatten(self, value, flat):
-        dW, db = [], [] if self.has_bias else None
-        off = 0
-        for l in range(1, len(self.sizes)):
-            n_out, n_in = self.sizes[l], self.sizes[l - 1]
-            dW.append(flat[off:off + n_out * n_in].reshape(n_out, n_in))
-            off += n_out * n_in
-            if self.has_bias:
-                db.append(flat[off:off + n_out])
-                off += n_out
+        dW, db = split_params(flat, self.sizes, self.has_bias)
         return Gradients(float(value), dW, db, flat)
 
     def loss(self, X, Y):

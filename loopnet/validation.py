@@ -124,13 +124,6 @@ def _cast(arr, dtype, arg):
     return np.ascontiguousarray(arr, dtype=dtype)
 
 
-def as_float_array(data, arg, dtype):
-    arr = _numeric_array(data, arg)
-    out = _cast(arr, dtype, arg)
-    check_finite(out, arg)
-    return out
-
-
 def as_inputs(X, n_in, dtype, arg="X"):
     """X as a C-contiguous (N, n_0) array; also whether one example (n_0,) was given."""
     arr = _numeric_array(X, arg)

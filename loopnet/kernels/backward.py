@@ -11,7 +11,7 @@ from .._numba import PARALLEL_WORK, kernel, cast_like, parallel_kernel, zero_of
 from ..activations import SIGMOID, SOFTMAX, derivative
 from ..losses import CROSS_ENTROPY, loss_scale
 from .forward import feedforward
-from .layout import batch_view, layer_params
+from .layout import batch_buffers, batch_view, layer_params
 from .loss import loss_terms
 
 
@@ -232,11 +232,6 @@ def backpropagate(grad, theta, a0, y, sizes, acts, has_bias, loss, zeros, zbuf, 
 def gradients(grad, theta, X, Y, sizes, acts, has_bias, loss):
     """∂L/∂θ over the whole batch X (N, n_0), Y (N, n_L) into ``grad``; returns L."""
     N = X.shape[0]
-    total = 0
-    for i in range(sizes.shape[0]):
-        total += sizes[i]
-    zeros = np.zeros(np.max(sizes), dtype=theta.dtype)
-    zbuf = np.empty(N * total, dtype=theta.dtype)
-    abuf = np.empty(N * total, dtype=theta.dtype)
-    dbuf = np.empty(N * total, dtype=theta.dtype)
+    zeros, zbuf, abuf = batch_buffers(theta, sizes, N)
+    dbuf = np.empty_like(abuf)
     return backpropagate(grad, theta, X, Y, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, N, N)

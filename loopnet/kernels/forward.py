@@ -5,7 +5,7 @@ from numba import prange
 
 from .._numba import PARALLEL_WORK, kernel, parallel_kernel, zero_of
 from ..activations import SOFTMAX, activate
-from .layout import batch_view, layer_params
+from .layout import batch_buffers, batch_view, layer_params
 
 
 @kernel
@@ -104,12 +104,7 @@ def predict(out, theta, X, sizes, acts, has_bias, chunk):
     """out_n = a^L(x_n) for every row of X (N, n_0), ``chunk`` rows at a time. out (N, n_L)."""
     N = X.shape[0]
     L = sizes.shape[0] - 1
-    total = 0
-    for i in range(sizes.shape[0]):
-        total += sizes[i]
-    zeros = np.zeros(np.max(sizes), dtype=theta.dtype)
-    zbuf = np.empty(chunk * total, dtype=theta.dtype)
-    abuf = np.empty(chunk * total, dtype=theta.dtype)
+    zeros, zbuf, abuf = batch_buffers(theta, sizes, chunk)
     for start in range(0, N, chunk):
         nb = min(chunk, N - start)
         feedforward(theta, X[start:start + nb], sizes, acts, has_bias, zeros, zbuf, abuf, chunk, nb)

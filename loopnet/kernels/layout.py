@@ -56,6 +56,28 @@ def batch_view(buf, B, sizes, l, nb):
     return buf[start:start + nb * sizes[l]].reshape(nb, sizes[l])
 
 
-def batch_buffer_size(sizes, B):
-    """Length of a layer-major buffer holding layers 0..L for B examples."""
-    return int(B) * int(np.sum(sizes))
+@kernel
+def batch_buffers(theta, sizes, B):
+    """(zeros, zbuf, abuf): the all-zero bias stand-in (max_l n_l,) and layer-major buffers for z and a
+    of B examples (B · Σ_l n_l numbers each), in θ's dtype."""
+    total = 0
+    for i in range(sizes.shape[0]):
+        total += sizes[i]
+    zeros = np.zeros(np.max(sizes), dtype=theta.dtype)
+    zbuf = np.empty(B * total, dtype=theta.dtype)
+    abuf = np.empty(B * total, dtype=theta.dtype)
+    return zeros, zbuf, abuf
+
+
+def split_params(flat, sizes, has_bias):
+    """(Ws, bs): the per-layer views of a flat vector in θ's layout — Ws[l-1] (n_l, n_{l−1}), bs[l-1] (n_l,),
+    bs None without biases. Plain Python, for the Python layer (network, io)."""
+    Ws, bs, off = [], [] if has_bias else None, 0
+    for l in range(1, len(sizes)):
+        n_out, n_in = sizes[l], sizes[l - 1]
+        Ws.append(flat[off:off + n_out * n_in].reshape(n_out, n_in))
+        off += n_out * n_in
+        if has_bias:
+            bs.append(flat[off:off + n_out])
+            off += n_out
+    return Ws, bs

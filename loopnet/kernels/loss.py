@@ -5,7 +5,7 @@ from ..activations import SIGMOID, SOFTMAX
 from ..losses import CROSS_ENTROPY, loss_scale
 from .._numba import kernel
 from .forward import feedforward
-from .layout import batch_view
+from .layout import batch_buffers, batch_view
 
 NO_ACCURACY, ARGMAX, THRESHOLD = 0, 1, 2
 
@@ -82,12 +82,7 @@ def evaluate(theta, X, Y, sizes, acts, has_bias, loss, task, chunk):
     """(L, number correct) over all rows of X (N, n_0), Y (N, n_L), ``chunk`` rows at a time."""
     N = X.shape[0]
     L = sizes.shape[0] - 1
-    total = 0
-    for i in range(sizes.shape[0]):
-        total += sizes[i]
-    zeros = np.zeros(np.max(sizes), dtype=theta.dtype)
-    zbuf = np.empty(chunk * total, dtype=theta.dtype)
-    abuf = np.empty(chunk * total, dtype=theta.dtype)
+    zeros, zbuf, abuf = batch_buffers(theta, sizes, chunk)
     terms = 0.0
     correct = 0
     for start in range(0, N, chunk):

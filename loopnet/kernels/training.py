@@ -7,7 +7,7 @@ import numpy as np
 
 from .._numba import kernel
 from .backward import backpropagate
-from .layout import batch_view, n_params
+from .layout import batch_buffers, batch_view, n_params
 from .loss import count_correct
 from .optimizers import add_weight_decay, adam_update, sgd_update
 from ..losses import SSE
@@ -32,14 +32,9 @@ def train_epochs(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, o
     N = X.shape[0]
     P = n_params(sizes, has_bias)
     B = batch_size
-    total = 0
-    for i in range(sizes.shape[0]):
-        total += sizes[i]
     L = sizes.shape[0] - 1
-    zeros = np.zeros(np.max(sizes), dtype=theta.dtype)
-    zbuf = np.empty(B * total, dtype=theta.dtype)
-    abuf = np.empty(B * total, dtype=theta.dtype)
-    dbuf = np.empty(B * total, dtype=theta.dtype)
+    zeros, zbuf, abuf = batch_buffers(theta, sizes, B)
+    dbuf = np.empty_like(abuf)
     ybuf = np.empty(B * sizes[L], dtype=theta.dtype)
     grad = np.empty(P, dtype=theta.dtype)
     backup = np.empty(P + state.shape[0], dtype=theta.dtype)
