@@ -13,13 +13,18 @@ A backend is an object with ``predict``, ``gradients``, ``train_epochs`` and ``s
 from __future__ import annotations
 
 import functools
+import sys
+import time
 import types
 from dataclasses import dataclass
 
+import numba
 import numpy as np
+from numba.core.caching import NullCache
+from numba.core.registry import CPUDispatcher
 
 from . import twin
-from ._numba import python_version, variant
+from ._numba import PARALLEL_WORK, python_version, variant
 from .kernels import backward, blocked, forward, loss, optimizers, training
 
 PREDICT_CHUNK = 256  # rows per pass of the compiled forward pass (keeps its buffers in cache)
@@ -34,35 +39,90 @@ class Spec:
     loss: int
 
 
-class LoopBackend:
-    """Runs the kernels of :mod:`loopnet.kernels` (compiled, or their uncompiled twins)."""
+# About how long each tree takes to compile from nothing, per dtype (seconds on the 2-core AMD EPYC the
+# benchmarks run on, measured with bench/compile_times.py; a tree shares the kernels it has in common
+# with one compiled before it). Only for the message a first use prints.
+COMPILE_SECONDS = {"component": 8, "blocked": 12, "parallel": 20}
+_ANNOUNCED: set = set()   # (tree, dtype) already announced in this process
 
-    def __init__(self, name: str, k: types.SimpleNamespace):
+
+def compile_notice(tree, dtype, out=None):
+    """The line printed (on stderr) before a tree of kernels is compiled from nothing in this process."""
+    from . import _numba
+    where = f"cached in {numba_cache_dir()}" if _numba.CACHE else "no writable cache directory: compiled in every process"
+    print(f"loopnet: compiling the {tree} kernels for {dtype} — first use only, about "
+          f"{COMPILE_SECONDS.get(tree, 10)} s; {where}", file=out or sys.stderr, flush=True)
+
+
+def numba_cache_dir():
+    import numba
+    return numba.config.CACHE_DIR
+
+
+class LoopBackend:
+    """Runs a tree of the kernels of :mod:`loopnet.kernels` (compiled, or their uncompiled twins).
+
+    ``trees(work)`` gives ``(name, kernels)`` for a call whose largest layer does ``work``
+    multiply-adds per batch (rows × n_l × n_{l−1}); numba compiles a tree on its first call, so a
+    backend that picks a smaller tree for smaller work compiles only what the run uses. The first
+    call of a kernel for a dtype in a process compiles it, or loads it from numba's cache; when
+    there is nothing cached to load, :func:`compile_notice` says so first, and the seconds spent are
+    added to ``compile_seconds`` (fit takes them out of the progress bar's rate).
+    """
+
+    def __init__(self, name: str, trees):
         self.name = name
-        self.k = k
+        self.trees = trees
+        self.compile_seconds = 0.0
+        self._ready = set()
+
+    def _run(self, spec, rows, op, dtype, *args):
+        """``op`` of the tree for this network and batch, called with ``args`` (compiled first if need be)."""
+        work = 0 if spec is None else int(rows) * max(int(spec.sizes[l]) * int(spec.sizes[l - 1])
+                                                      for l in range(1, len(spec.sizes)))
+        tree, kernels = self.trees(work)
+        fn = getattr(kernels, op)
+        key = (id(fn), dtype.char)
+        if key not in self._ready and isinstance(fn, CPUDispatcher):
+            sig = tuple(numba.typeof(a) for a in args)
+            if sig not in fn.overloads:
+                cached = fn._cache is not None and not isinstance(fn._cache, NullCache) and \
+                    fn._cache._index_key(sig, fn.targetctx.codegen()) in fn._cache._cache_file._load_index()
+                if not cached and (tree, dtype.name) not in _ANNOUNCED:
+                    _ANNOUNCED.add((tree, dtype.name))
+                    compile_notice(tree, dtype.name)
+                t = time.perf_counter()
+                fn.compile(sig)
+                self.compile_seconds += time.perf_counter() - t
+            self._ready.add(key)
+        return fn(*args)
 
     def predict(self, theta, X, spec):
         out = np.empty((X.shape[0], int(spec.sizes[-1])), dtype=theta.dtype)
-        self.k.predict(out, theta, X, spec.sizes, spec.acts, spec.has_bias, PREDICT_CHUNK)
+        self._run(spec, min(X.shape[0], PREDICT_CHUNK), "predict", theta.dtype,
+                  out, theta, X, spec.sizes, spec.acts, spec.has_bias, PREDICT_CHUNK)
         return out
 
     def evaluate(self, theta, X, Y, spec, task):
-        value, correct = self.k.evaluate(theta, X, Y, spec.sizes, spec.acts, spec.has_bias, spec.loss, task,
-                                         PREDICT_CHUNK)
+        value, correct = self._run(spec, min(X.shape[0], PREDICT_CHUNK), "evaluate", theta.dtype,
+                                   theta, X, Y, spec.sizes, spec.acts, spec.has_bias, spec.loss, task, PREDICT_CHUNK)
         return float(value), int(correct)
 
     def gradients(self, theta, X, Y, spec):
         grad = np.zeros_like(theta)
-        value = self.k.gradients(grad, theta, X, Y, spec.sizes, spec.acts, spec.has_bias, spec.loss)
+        value = self._run(spec, X.shape[0], "gradients", theta.dtype,
+                          grad, theta, X, Y, spec.sizes, spec.acts, spec.has_bias, spec.loss)
         return float(value), grad
 
     def train_epochs(self, theta, X, Y, orders, spec, batch_size, optimizer, hyper, state, step, task,
                      epoch_loss, epoch_correct):
-        return int(self.k.train_epochs(theta, X, Y, orders, spec.sizes, spec.acts, spec.has_bias, spec.loss,
-                                       batch_size, optimizer, hyper, state, step, task, epoch_loss, epoch_correct))
+        return int(self._run(spec, min(batch_size, X.shape[0]), "train_epochs", theta.dtype,
+                             theta, X, Y, orders, spec.sizes, spec.acts, spec.has_bias, spec.loss,
+                             batch_size, optimizer, hyper, state, step, task, epoch_loss, epoch_correct))
 
     def sgd_update(self, theta, grad, lr):
-        self.k.sgd_update(theta, grad, grad[:0], theta.dtype.type(lr), theta.dtype.type(0))
+        self._run(None, 0, "sgd_update", theta.dtype,                # no sums: the component kernel
+                  theta, grad, grad[:0], theta.dtype.type(lr), theta.dtype.type(0))
 
 
 class NumpyBackend:
@@ -118,9 +178,34 @@ def _kernels(make):
     return types.SimpleNamespace(**{name: make(fn) for name, fn in vars(_AS_WRITTEN).items()})
 
 
+@functools.lru_cache(maxsize=None)
+def _speed_tree(parallel: bool):
+    """The kernel tree with the speed layer: SPEEDUPS, and without parallel copies unless asked."""
+    fast = _kernels(lambda fn: variant(fn, blocked.SPEEDUPS, "fast"))
+    if parallel:
+        return fast
+    return types.SimpleNamespace(**{name: variant(fn, blocked.SERIAL, "serial") for name, fn in vars(fast).items()})
+
+
+def _loops_tree(work):
+    """| largest layer's multiply-adds per batch | tree | compiles |
+    |---|---|---|
+    | below blocked.SMALLEST_BLOCK_WORK | ``component``: the kernels as written (what every *_fast would pick) | no blocked or parallel code |
+    | below PARALLEL_WORK | ``blocked``: SPEEDUPS then SERIAL | blocked kernels, no parallel copies |
+    | from PARALLEL_WORK | ``parallel``: SPEEDUPS | all three versions of each sum |
+    """
+    if work < blocked.SMALLEST_BLOCK_WORK:
+        return "component", _AS_WRITTEN
+    if work < PARALLEL_WORK:
+        return "blocked", _speed_tree(False)
+    return "parallel", _speed_tree(True)
+
+
+_PYTHON = _kernels(python_version)
+
 BACKENDS = {
-    "loops": LoopBackend("loops", _kernels(lambda fn: variant(fn, blocked.SPEEDUPS, "fast"))),
-    "plain": LoopBackend("plain", _AS_WRITTEN),
+    "loops": LoopBackend("loops", _loops_tree),
+    "plain": LoopBackend("plain", lambda work: ("component", _AS_WRITTEN)),
     "numpy": NumpyBackend(),
-    "python": LoopBackend("python", _kernels(python_version)),
+    "python": LoopBackend("python", lambda work: ("component", _PYTHON)),
 }

@@ -177,7 +177,7 @@ def build_parser():
     parser = _Parser(prog="loopnet", description="Small fully connected networks with per-component "
                      "backpropagation: train one, or explain one gradient step component by component.")
     parser.add_argument("--version", action="version", version=f"loopnet {_version()}")
-    sub = parser.add_subparsers(dest="command", metavar="{train,explain}", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="{train,explain,compile}", parser_class=_Parser)
     sub.required = True
 
     t = sub.add_parser("train", help="train a network and report loss/accuracy per epoch",
@@ -228,7 +228,24 @@ def build_parser():
     e.add_argument("--output-activation", choices=OUTPUT_ACTIVATION_NAMES)
     e.add_argument("--loss", choices=LOSS_NAMES)
     e.add_argument("--format", choices=FORMATS, default="text")
+
+    c = sub.add_parser("compile", help="fill numba's cache with loopnet's kernels ahead of time",
+                       description="Compile the loops backend's kernels (or load them if cached) so that no later "
+                       "process waits for it: for a container image, a CI cache or a cluster's workers. By default "
+                       "the component and blocked kernels (every network without a layer of 4e6 multiply-adds per "
+                       "batch); --all adds the parallel ones.", formatter_class=_Help)
+    c.add_argument("--dtype", type=_dtypes, default="float64", metavar="DTYPES",
+                   help="comma-separated: float64, float32 or both")
+    c.add_argument("--all", action="store_true", help="also the parallel kernels (layers of 4e6 multiply-adds or more)")
     return parser
+
+
+def _dtypes(text):
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    bad = [t for t in names if t not in DTYPE_NAMES]
+    if not names or bad:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list of {', '.join(DTYPE_NAMES)}; got {text!r}")
+    return names
 
 
 def _version():
@@ -418,7 +435,17 @@ def explain(args):
     return run_cli(args)
 
 
-COMMANDS = {"train": train, "explain": explain}
+# ---------------------------------------------------------------------------------------------
+# loopnet compile
+# ---------------------------------------------------------------------------------------------
+def compile_(args):
+    from .precompile import DEFAULT_TREES, PROBES, compile_kernels
+    dtypes = args.dtype if isinstance(args.dtype, list) else [args.dtype]
+    compile_kernels(dtypes, tuple(PROBES) if args.all else DEFAULT_TREES, out=sys.stdout)
+    return 0
+
+
+COMMANDS = {"train": train, "explain": explain, "compile": compile_}
 
 
 def main(argv=None):

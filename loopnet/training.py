@@ -180,6 +180,7 @@ def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optim
                 backup[:net.n_params] = net._theta
                 backup[net.n_params:] = state
                 step_before = int(step[0])
+                compiled_before = getattr(backend, "compile_seconds", 0.0)
                 t0 = time.perf_counter()
                 try:
                     ctrl_c.computing = True
@@ -194,7 +195,13 @@ def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optim
                     state[...] = backup[net.n_params:]
                     step[0] = step_before
                     raise
-                seconds = (time.perf_counter() - t0) / max(finished, 1)
+                # a first call compiles the kernels (or loads them): that time is not the epochs' own, and the
+                # progress bar's rate and ETA leave it out
+                compiling = getattr(backend, "compile_seconds", 0.0) - compiled_before
+                seconds = (time.perf_counter() - t0 - compiling) / max(finished, 1)
+                if bar is not None and compiling > 0:
+                    bar.start_t += compiling            # tqdm's elapsed time and its rate's last interval
+                    bar.last_print_t += compiling
                 hist.loss.extend(losses[:finished].tolist())
                 hist.accuracy.extend([None] * finished if task == NO_ACCURACY else (correct[:finished] / N).tolist())
                 hist.seconds.extend([seconds] * finished)

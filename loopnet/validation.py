@@ -119,9 +119,14 @@ def check_fits(arr, dtype, arg):
 
 
 def _cast(arr, dtype, arg):
-    """``arr`` as a C-contiguous array of ``dtype``, after :func:`check_fits`."""
+    """``arr`` as a C-contiguous, writeable, native-byte-order array of ``dtype``, after :func:`check_fits`.
+
+    One layout for every input, so numba compiles one specialisation of each kernel: a read-only,
+    Fortran-ordered or byte-swapped array would otherwise compile another (~5 s) the first time.
+    """
     check_fits(arr, dtype, arg)
-    return np.ascontiguousarray(arr, dtype=dtype)
+    out = np.ascontiguousarray(arr, dtype=np.dtype(dtype).newbyteorder("="))
+    return out if out.flags.writeable else out.copy()
 
 
 def as_inputs(X, n_in, dtype, arg="X"):

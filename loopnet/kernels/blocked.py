@@ -244,3 +244,11 @@ SPEEDUPS = {
     hidden_error: hidden_error_fast,
     weight_gradient: weight_gradient_fast,
 }
+SERIAL = {
+    # applied on top of SPEEDUPS when no layer reaches PARALLEL_WORK: the same choices without the
+    # parallel copies, so a run on small layers never compiles them (nor starts the threading layer)
+    weighted_input_blocked_parallel: weighted_input_blocked,
+    hidden_error_blocked_parallel: hidden_error_blocked,
+    weight_gradient_blocked_parallel: weight_gradient_blocked,
+}
+SMALLEST_BLOCK_WORK = min(FORWARD_BLOCK_WORK, BACKWARD_BLOCK_WORK)   # below it every *_fast runs the component kernel

@@ -61,9 +61,11 @@ def batch_buffers(theta, sizes, B):
     """(zeros, zbuf, abuf): the all-zero bias stand-in (max_l n_l,) and layer-major buffers for z and a
     of B examples (B · Σ_l n_l numbers each), in θ's dtype."""
     total = 0
+    widest = 0
     for i in range(sizes.shape[0]):
         total += sizes[i]
-    zeros = np.zeros(np.max(sizes), dtype=theta.dtype)
+        widest = max(widest, sizes[i])
+    zeros = np.zeros(widest, dtype=theta.dtype)
     zbuf = np.empty(B * total, dtype=theta.dtype)
     abuf = np.empty(B * total, dtype=theta.dtype)
     return zeros, zbuf, abuf

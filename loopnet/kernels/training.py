@@ -42,8 +42,10 @@ def train_epochs(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, o
     y_full = ybuf.reshape(B, sizes[L])               # (B, n_L): its targets
     lr, momentum, beta1, beta2, eps, decay = hyper[0], hyper[1], hyper[2], hyper[3], hyper[4], hyper[5]
     for e in range(orders.shape[0]):
-        backup[:P] = theta
-        backup[P:] = state
+        for i in range(P):                           # element loops, not backup[:P] = theta: numba's
+            backup[i] = theta[i]                     # slice assignment compiles a shape-error message
+        for i in range(state.shape[0]):              # (its string formatting: ~2 s of a cold start)
+            backup[P + i] = state[i]
         step_before = step[0]
         running = 0.0
         correct = 0
@@ -78,8 +80,10 @@ def train_epochs(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, o
                     finite = False
                     break
         if not finite:
-            theta[:] = backup[:P]
-            state[:] = backup[P:]
+            for i in range(P):
+                theta[i] = backup[i]
+            for i in range(state.shape[0]):
+                state[i] = backup[P + i]
             step[0] = step_before
             return e
         epoch_loss[e] = running

@@ -1,0 +1,62 @@
+"""Fill numba's cache ahead of time: ``loopnet compile`` (and :func:`compile_kernels`).
+
+A first use compiles the kernels it needs (seconds to tens of seconds, see ``COMPILE_SECONDS`` in
+:mod:`loopnet.backends`); numba caches them on disk, so every later process loads them in a
+fraction of a second. Run this once where the cache should be filled before anyone waits on it:
+a container image, a CI cache, the workers of a Dask cluster (``client.run(compile_kernels)``).
+
+| tree | reached by | compiled by default |
+|---|---|---|
+| ``component`` | every layer below the speed layer's thresholds (the logic gates, tiny nets) | yes |
+| ``blocked`` | a layer of 1,024 to 4e6 multiply-adds per batch (digits, MNIST with mini-batches of 10) | yes |
+| ``parallel`` | a layer of 4e6 multiply-adds per batch or more (784-256 with mini-batches of 64) | with ``--all`` |
+
+Each tree is compiled by running every operation on it once (fit with SGD and Adam, forward,
+loss and accuracy, gradients, step) on a small network whose largest layer reaches that tree.
+"""
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+
+# tree: (sizes, batch) whose largest layer lands in that tree (see backends._loops_tree)
+PROBES = {
+    "component": ([2, 2, 1], 4),
+    "blocked": ([64, 32, 10], 10),
+    "parallel": ([256, 256, 10], 64),
+}
+DEFAULT_TREES = ("component", "blocked")
+
+
+def compile_kernels(dtypes=("float64",), trees=DEFAULT_TREES, out=None):
+    """Compile (or load from the cache) the ``loops`` backend's kernel trees for each dtype.
+
+    Returns ``{(tree, dtype): seconds}``. Safe to run again: what is cached is only loaded.
+    """
+    from . import _numba
+    from .network import Network
+    from .validation import choice, dtype_of
+    out = out or sys.stderr
+    trees = [choice(t, PROBES, "trees") and t for t in trees]
+    dtypes = [dtype_of(d).name for d in dtypes]
+    times = {}
+    for dtype in dtypes:
+        for tree in trees:
+            sizes, batch = PROBES[tree]
+            rng = np.random.default_rng(0)
+            X = rng.random((batch, sizes[0]))
+            Y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], batch)]
+            t = time.perf_counter()
+            for optimizer in ("sgd", "adam"):
+                net = Network(sizes, dtype=dtype)
+                net.fit(X, Y, epochs=1, batch_size=batch, optimizer=optimizer)
+            net.forward(X)
+            net.evaluate(X, Y)
+            net.step(X, Y, lr=0.1)
+            times[tree, dtype] = time.perf_counter() - t
+            print(f"loopnet compile: {tree} kernels for {dtype}: {times[tree, dtype]:.1f} s", file=out)
+    where = _numba.numba.config.CACHE_DIR if _numba.CACHE else "nowhere (no writable cache directory)"
+    print(f"loopnet compile: cached in {where}", file=out)
+    return times
