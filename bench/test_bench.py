@@ -80,6 +80,14 @@ def dataset(wid, dtype):
     return np.ascontiguousarray(X, dtype=dtype), np.ascontiguousarray(Y, dtype=dtype)
 
 
+def cores_used(impl, sizes, B):
+    """Cores the loops backend computes on: all of numba's threads once a layer reaches PARALLEL_WORK."""
+    import numba
+    from loopnet._numba import PARALLEL_WORK
+    work = B * max(sizes[l] * sizes[l - 1] for l in range(1, len(sizes)))
+    return numba.get_num_threads() if impl == "loops" and work >= PARALLEL_WORK else 1
+
+
 def flops_per_example(sizes):
     """Multiply-adds × 2 of one forward pass: Σ_l 2 n_{l−1} n_l."""
     return sum(2 * sizes[l - 1] * sizes[l] for l in range(1, len(sizes)))
@@ -115,7 +123,8 @@ def test_bench(benchmark, case):
     twin = make("numpy", sizes, B, dtype)
     it = make(impl, sizes, B, dtype)
     benchmark.group = f"{wid} {op} {dtype}"
-    info = dict(impl=impl, workload=wid, operation=op, dtype=dtype, sizes=sizes, batch_size=B, examples=N)
+    info = dict(impl=impl, workload=wid, operation=op, dtype=dtype, sizes=sizes, batch_size=B, examples=N,
+                cores_used=cores_used(impl, sizes, B))
     fpe = flops_per_example(sizes)
     if op == "forward":
         Xi, _ = it.prepare(X, Y)
