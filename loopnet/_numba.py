@@ -13,7 +13,7 @@ The same kernel source also runs uncompiled: :func:`python_version` rebuilds a k
 plain Python function whose calls to other kernels are plain Python too, so a learner can set
 a breakpoint inside the per-component loops (the ``python`` backend). :func:`variant` compiles
 the same source with some callees swapped: the ``loops`` backend is the kernel tree with the
-component sums swapped for the speed layer's (kernels/blocked.py, its ``SPEEDUPS`` table).
+component kernels swapped for the speed layer's (kernels/speedups.py, its ``SPEEDUPS`` table).
 """
 from __future__ import annotations
 

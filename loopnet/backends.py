@@ -2,7 +2,7 @@
 
 | name | what runs | use it for |
 |---|---|---|
-| ``loops`` | the kernels of :mod:`loopnet.kernels` compiled by numba, with the three big sums swapped for the speed layer's (:data:`loopnet.kernels.blocked.SPEEDUPS`: register-blocked, and on all cores for large layers) | speed (the default) |
+| ``loops`` | the kernels of :mod:`loopnet.kernels` compiled by numba, with the three big sums swapped for the speed layer's (:data:`loopnet.kernels.speedups.SPEEDUPS`: register-blocked sums, on all cores for large layers, and a vectorised exp) | speed (the default) |
 | ``plain`` | the component kernels exactly as written (one loop per index of each equation), compiled by numba | seeing what compiling the derivation's loops alone buys; the benchmark row between ``numpy`` and ``loops`` |
 | ``numpy`` | :mod:`loopnet.twin`, the same equations vectorised with matrix products | the twin the tests compare against; the benchmark baseline |
 | ``python`` | the component kernels exactly as written, uncompiled (:func:`loopnet._numba.python_version`) | stepping through the loops with a debugger; tiny networks only |
@@ -25,7 +25,7 @@ from numba.core.registry import CPUDispatcher
 
 from . import twin
 from ._numba import PARALLEL_WORK, python_version, variant
-from .kernels import backward, blocked, forward, loss, optimizers, training
+from .kernels import backward, forward, loss, optimizers, speedups, training
 
 PREDICT_CHUNK = 256  # rows per pass of the compiled forward pass (keeps its buffers in cache)
 
@@ -181,20 +181,20 @@ def _kernels(make):
 @functools.lru_cache(maxsize=None)
 def _speed_tree(parallel: bool):
     """The kernel tree with the speed layer: SPEEDUPS, and without parallel copies unless asked."""
-    fast = _kernels(lambda fn: variant(fn, blocked.SPEEDUPS, "fast"))
+    fast = _kernels(lambda fn: variant(fn, speedups.SPEEDUPS, "fast"))
     if parallel:
         return fast
-    return types.SimpleNamespace(**{name: variant(fn, blocked.SERIAL, "serial") for name, fn in vars(fast).items()})
+    return types.SimpleNamespace(**{name: variant(fn, speedups.SERIAL, "serial") for name, fn in vars(fast).items()})
 
 
 def _loops_tree(work):
     """| largest layer's multiply-adds per batch | tree | compiles |
     |---|---|---|
-    | below blocked.SMALLEST_BLOCK_WORK | ``component``: the kernels as written (what every *_fast would pick) | no blocked or parallel code |
+    | below speedups.SMALLEST_BLOCK_WORK | ``component``: the kernels as written (what every *_fast would pick) | no blocked or parallel code |
     | below PARALLEL_WORK | ``blocked``: SPEEDUPS then SERIAL | blocked kernels, no parallel copies |
     | from PARALLEL_WORK | ``parallel``: SPEEDUPS | all three versions of each sum |
     """
-    if work < blocked.SMALLEST_BLOCK_WORK:
+    if work < speedups.SMALLEST_BLOCK_WORK:
         return "component", _AS_WRITTEN
     if work < PARALLEL_WORK:
         return "blocked", _speed_tree(False)

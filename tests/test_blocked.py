@@ -16,7 +16,7 @@ import pytest
 import loopnet as ln
 from loopnet._numba import PARALLEL_WORK, jit_disabled
 from loopnet.activations import ACTIVATIONS
-from loopnet.kernels import backward, blocked, forward
+from loopnet.kernels import backward, blocked, forward, speedups
 
 # every remainder mod 4 on each axis: 1..4 and 5..8 cover 1, 2, 3, 0 twice (one full tile + a ragged one)
 AXIS = [1, 2, 3, 4, 5, 6, 7, 8]
@@ -107,7 +107,9 @@ def test_fast_kernels_pick_every_version_and_agree():
 
 
 def test_speedups_table_names_the_component_kernel_each_reproduces():
-    for component, fast in blocked.SPEEDUPS.items():
+    for component, fast in speedups.SPEEDUPS.items():
+        if component.__name__ == "activate_layer":
+            continue                          # vexp's, tests/test_vexp.py
         name = component.__name__
         assert name in getattr(fast, "py_func", fast).__code__.co_names        # the dispatcher falls back to it
         blocked_kernel = getattr(blocked, f"{name}_blocked")

@@ -8,11 +8,11 @@ import pytest
 
 import loopnet as ln
 from loopnet.backends import BACKENDS, _loops_tree
-from loopnet.kernels import blocked
+from loopnet.kernels import blocked, speedups
 
 FIT_OR = """
 import numpy as np, loopnet as ln
-from loopnet.kernels import blocked
+from loopnet.kernels import blocked, speedups
 X = np.array([[0, 0], [0, 1], [1, 0], [1, 1.]]); Y = np.array([[0], [1], [1], [1.]])
 ln.Network([2, 2, 1], seed=0).fit(X, Y, epochs=5, batch_size=4)
 speed = [blocked.weighted_input_blocked, blocked.hidden_error_blocked, blocked.weight_gradient_blocked,
@@ -63,8 +63,8 @@ def test_loopnet_compile_rejects_bad_dtypes(tmp_path):
 
 
 def test_trees_by_work():
-    assert _loops_tree(blocked.SMALLEST_BLOCK_WORK - 1)[0] == "component"
-    assert _loops_tree(blocked.SMALLEST_BLOCK_WORK)[0] == "blocked"
+    assert _loops_tree(speedups.SMALLEST_BLOCK_WORK - 1)[0] == "component"
+    assert _loops_tree(speedups.SMALLEST_BLOCK_WORK)[0] == "blocked"
     assert _loops_tree(4_000_000)[0] == "parallel"
     # the blocked tree calls no parallel copy: its dispatchers were rebuilt without them
     fast = _loops_tree(5000)[1].gradients

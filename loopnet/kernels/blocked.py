@@ -21,8 +21,9 @@ kernels choose by a layer's multiply-adds per batch, N·n_l·n_{l−1} (measured
 | sum | component kernel below | blocked from | parallel from | why |
 |---|---|---|---|---|
 | z = Wa + b | 4,096, or N < 4 | 4,096 with N ≥ 4 | PARALLEL_WORK (4e6) | a tile of 4 examples repeats a lone example 4 times (0.3–0.7× at N = 1); the plain loop already runs the contiguous k innermost, so below ~4e3 the tiles' edges cost more than they save (0.86× at 10×10×30, 1.3–2.9× from 7,680 up) |
-| BP2, BP4 | 1,024 | 1,024 | PARALLEL_WORK (4e6) | their component loops sum over a strided index (k of W^{l+1}[k, j]; n of δ[n, j]): blocking is 2.5–50× faster from 1,200 up, and 0.4–0.9× on the gates' 2–3-neuron layers | :data:`SPEEDUPS` is the table the ``loops`` backend
-applies to the kernel tree (see :func:`loopnet._numba.variant`); the ``python`` and ``plain``
+| BP2, BP4 | 1,024 | 1,024 | PARALLEL_WORK (4e6) | their component loops sum over a strided index (k of W^{l+1}[k, j]; n of δ[n, j]): blocking is 2.5–50× faster from 1,200 up, and 0.4–0.9× on the gates' 2–3-neuron layers |
+
+``speedups.SPEEDUPS`` is the table the ``loops`` backend applies to the kernel tree (see :func:`loopnet._numba.variant`); the ``python`` and ``plain``
 backends run the component kernels as written. tests/test_blocked.py asserts every blocked kernel
 equals its component kernel on every remainder of the block size.
 
@@ -236,19 +237,3 @@ def weight_gradient_fast(dW, delta, a_prev):
         weight_gradient_blocked(dW, delta, a_prev)
     else:
         weight_gradient(dW, delta, a_prev)
-
-
-SPEEDUPS = {
-    # component kernel (what the derivation calls)  →  what the ``loops`` backend runs in its place
-    weighted_input: weighted_input_fast,
-    hidden_error: hidden_error_fast,
-    weight_gradient: weight_gradient_fast,
-}
-SERIAL = {
-    # applied on top of SPEEDUPS when no layer reaches PARALLEL_WORK: the same choices without the
-    # parallel copies, so a run on small layers never compiles them (nor starts the threading layer)
-    weighted_input_blocked_parallel: weighted_input_blocked,
-    hidden_error_blocked_parallel: hidden_error_blocked,
-    weight_gradient_blocked_parallel: weight_gradient_blocked,
-}
-SMALLEST_BLOCK_WORK = min(FORWARD_BLOCK_WORK, BACKWARD_BLOCK_WORK)   # below it every *_fast runs the component kernel
