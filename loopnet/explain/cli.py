@@ -90,6 +90,11 @@ def build(args):
     d = explain(net, _matrix(get("x"), "x"), _matrix(get("y"), "y"), lr=get("lr"), **common)
     notice = (f"loss: '{net.loss_name}'" + ("" if loss else " (the default; choose another with --loss: "
                                                          "mse, quadratic, sse, cross_entropy)"))
+    for ex in we.EXAMPLES.values():  # the weights of a worked example: say which loss its source used
+        if [list(map(list, w)) for w in ex.weights] == weights:
+            notice += (f"; these are the weights of --example {ex.name}, whose source uses '{ex.loss}'" +
+                       (" (the same)" if ex.loss == net.loss_name else
+                        f": pass --loss {ex.loss} for the source's numbers"))
     return d, notice
 
 

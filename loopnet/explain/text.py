@@ -21,6 +21,13 @@ def sub(t):
     return str(t).replace("−", "-").translate(_SUB)
 
 
+def _in_product(nodes, i):
+    """Whether nodes[i] is a factor of a product (a neighbour is ·, × or a juxtaposition)."""
+    near = [nodes[m] for m in (i - 1, i + 1) if 0 <= m < len(nodes)]
+    return any(isinstance(n, Op) and n.op in ("·", "×", " ") for n in near) or (
+        i > 0 and not isinstance(nodes[i - 1], Op))
+
+
 class Printer:
     """Shared walk over the math nodes; subclasses give one ``_print_<Node>`` per node type."""
 
@@ -29,7 +36,7 @@ class Printer:
         for i, n in enumerate(nodes):
             if i == 0 and isinstance(n, Op) and n.op == "-":
                 out.append(self.op("-").strip())              # a leading minus sign: −x, not " − x"
-            elif isinstance(n, Num) and n.text.startswith("-") and len(nodes) > 1:
+            elif isinstance(n, Num) and n.text.startswith("-") and _in_product(nodes, i):
                 out.append(self.paren(self.num(n)))      # a negative factor inside a product
             else:
                 out.append(self.node(n))
@@ -60,9 +67,8 @@ class Printer:
         return "".join(out)
 
     def expr_rest(self, t):
-        rest = t[1:]
-        return "".join(self.paren(self.num(n)) if isinstance(n, Num) and n.text.startswith("-") else self.node(n)
-                       for n in rest)
+        return "".join(self.paren(self.num(n)) if isinstance(n, Num) and n.text.startswith("-") and
+                       _in_product(t, i) else self.node(n) for i, n in enumerate(t) if i)
 
     def chunks(self, eq):
         """(separator, text) pieces an equation may be broken between: sides and terms."""
