@@ -11,7 +11,7 @@ import re
 from .nodes import Code, Eq, Math
 from .text import Printer, TextPrinter
 
-LINE = 88          # plain-text characters per align* line (about 16 cm of 10pt math)
+LINE = 84          # plain-text characters per align* line (about 16 cm of 10pt math)
 
 _TEXT = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
@@ -154,6 +154,7 @@ def align_lines(eq, printer, width=LINE, text=TextPrinter()):
     The alignment point is the first relation."""
     lines, cur, cur_w, aligned = [], "", 0, False
     for i, ((sep, body), (_, tbody)) in enumerate(zip(printer.chunks(eq), text.chunks(eq))):
+        tbody = re.sub(r"e([−-]?\d+)", r" × 10^\1", tbody)   # 5.6e−05 is typeset 5.6 × 10⁻⁵
         w = len(tbody) + 3
         if i == 0:
             cur, cur_w = body, len(tbody)

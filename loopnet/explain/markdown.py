@@ -47,7 +47,7 @@ class MarkdownRenderer:
         return ["# " + md_text(b.text), ""]
 
     def _block_Heading(self, b):
-        return ["#" * (b.level + 1) + " " + md_text(b.text), ""]
+        return ["#" * b.level + " " + md_text(b.text), ""]
 
     def _block_Para(self, b):
         return [self.p.prose(b.items), ""]

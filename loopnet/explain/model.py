@@ -20,7 +20,8 @@ from .numbers import Numbers
 
 MAX_PATHS = 64      # the path expansion of one weight is written out only up to this many paths
 MAX_LINES = 400     # a derivation longer than this (text lines) shows a summary unless full=True or focus
-MAX_MATRIX = 8      # the matrix form is written with numbers when no matrix has more rows or columns
+MAX_MATRIX = 8      # the matrix form is written with numbers when no matrix has more rows or columns,
+MAX_MATRIX_COLUMNS = 6  # and the two factors side by side have at most this many columns
 
 
 def _frac(den, numer=1):
@@ -539,7 +540,9 @@ class Derivation:
                    f"(A{_sp(l - 1)})ᵀ holds a{_sp(l - 1)} of example n in row n ({N} × {n_p}, the kernels' a)" +
                    (f": one example makes it the outer product δ (a)ᵀ, column times row." if N == 1 else
                     ": the product sums over n, which is the Σₙ above."), tags=t))
-        if max(n_l, n_p, N) > MAX_MATRIX:
+        if max(n_l, n_p, N) > MAX_MATRIX or N + n_p > MAX_MATRIX_COLUMNS:
+            B.append(P(f"(The matrices are too wide to write out with numbers here: {N} + {n_p} columns side by "
+                       f"side; their entries are the δ's and a's above.)", tags=t))
             return
         fmt = self.fmt
         Dm = Mat(tuple(tuple((Num(float(p.delta[l][n, j]), fmt(p.delta[l][n, j])),) for n in range(N))

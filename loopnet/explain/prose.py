@@ -8,7 +8,8 @@ import re
 from .nodes import Math, Pow, Sym
 
 _BASES = {"δ": "delta", "σ": "sigma"}
-_MATH = re.compile(r"([A-Za-zδ])\^(?:\(([^()]+)\)|\{([^{}]+)\}|([lL\d])\b)(?:_\{([^{}]+)\}|_(\w))?")
+_MATH = re.compile(r"([A-Za-zδ])(?:\^(?:\(([^()]+)\)|\{([^{}]+)\}|([lL\d])\b)(?:_\{([^{}]+)\}|_(\w))?"
+                   r"|_\{([^{}]+)\}(?:\^\{?\(([^()]+)\)\}?)?|_(\d)\b)")
 
 
 def prose(text):
@@ -19,10 +20,10 @@ def prose(text):
         if m.start() > pos:
             out.append(text[pos:m.start()])
         base = _BASES.get(m.group(1), m.group(1))
-        layer = m.group(2) or m.group(3) or m.group(4)
-        sub = m.group(5) or m.group(6)
+        layer = m.group(2) or m.group(3) or m.group(4) or m.group(8)
+        sub = m.group(5) or m.group(6) or m.group(7) or m.group(9)
         idx = tuple(sub.split(",")) if sub else ()
-        out.append(Math((Sym(base, layer.replace("-", "−"), idx),)))
+        out.append(Math((Sym(base, layer.replace("-", "−") if layer else None, idx),)))
         pos = m.end()
     if pos < len(text):
         out.append(text[pos:])
