@@ -191,9 +191,61 @@ def _z_candidates(p, r, m, i):
 
 def diagnose(d, base, given, true, tol):
     """One sentence: how ``given`` is wrong, or the ratio to the true value when no candidate fits."""
+    upd = _update_diagnosis(d, base, given, tol)
+    if upd:
+        return upd
+    cands = _candidates(d, base, true)
+    for v, why in cands:           # a slip that reproduces the number to its printed precision
+        if abs(given - v) <= tol * (1 + 1e-9) + 1e-15:
+            return why + f": that gives {v:.6g}, the given {given:g}; the true value is {true:.6g}"
+    rel_true = abs(given - true) / abs(true) if true else np.inf
+    if rel_true <= 0.02:
+        return (f"close (within {rel_true:.2g} of the true value {true:.6g}, a relative difference) but outside "
+                f"its own printed precision (±{tol:.1g}): an intermediate value was rounded too early, or an "
+                "earlier wrong number was carried into it")
+    best = None
+    for v, why in cands:           # a slip that reproduces it up to the rounding of intermediate values
+        rel = abs(given - v) / abs(v) if v else np.inf
+        if rel <= 0.02 and (best is None or rel < best[0]):
+            best = (rel, v, why)
+    if best is not None:
+        return (best[2] + f": that gives {best[1]:.6g}, the given {given:g} up to the rounding of its "
+                f"intermediate values; the true value is {true:.6g}")
+    if true != 0 and given != 0:
+        ratio = given / true
+        return (f"{ratio:.3g} × the true value {true:.6g}" + (" (the sign is flipped)" if ratio < 0 else "") +
+                "; no single slip loopnet knows of (sign, factor 2/½/N/1/N, σ' at another z, a missing or "
+                "doubled term, early rounding) explains it")
+    return f"the true value is {true:.6g}; no single slip loopnet knows of explains the given {given:g}"
+
+
+def _update_diagnosis(d, base, given, tol):
+    """For 'new W…'/'new b…': the gradient the update must have used, (w − given)/η, diagnosed as a gradient."""
     parsed = _parse(d, base)
-    cands = []  # (value, description, structural)
-    cands.append((-true, "the sign is flipped (the magnitude is right)", True))
+    name = normalize(base)
+    if parsed is None or d.lr is None or not name.startswith("new ") or parsed[2] not in ("W", "b"):
+        return ""
+    _, _, kind, g = parsed
+    grad = f"dL/dW{g[0]}[{g[1]},{g[2]}]" if kind == "W" else f"dL/db{g[0]}[{g[1]}]"
+    old, gtrue = d.value(name[4:]), d.value(grad)
+    implied, tol_g = (old - given) / d.lr, tol / d.lr
+    lead = (f"the update w − η·∂L/∂w with η = {d.lr:g} used {grad} ≈ {implied:.3g} (the true gradient is "
+            f"{gtrue:.6g})")
+    if abs(implied - gtrue) <= tol_g + 0.01 * abs(gtrue):
+        return lead + ": the right gradient, rounded too early before the update"
+    if abs(implied + gtrue) <= tol_g + 0.05 * abs(gtrue):
+        return lead + ": the weight moved with the gradient, up the loss, instead of against it"
+    for v, why in _candidates(d, grad, gtrue):
+        if abs(implied - v) <= tol_g + 0.05 * abs(v):
+            return lead + f", consistent with a gradient where {why} ({v:.6g})"
+    return ""
+
+
+def _candidates(d, base, true):
+    """(value, why) for every slip loopnet can recompute for the quantity ``base``."""
+    cands = [(-true, "the sign is flipped (the magnitude is right)")]
+    cands.append((true * 10, "the decimal point slipped: 10 × the true value"))
+    cands.append((true / 10, "the decimal point slipped: the true value / 10"))
     N, nL = d.N, d.net.sizes[-1]
     factors = [(2.0, "2 (a ½ of the loss, or the 2 of d(a − y)²/da, dropped or counted twice)"),
                (0.5, "½ (a ½ of the loss, or the 2 of d(a − y)²/da, dropped or counted twice)")]
@@ -203,69 +255,48 @@ def diagnose(d, base, given, true, tol):
     if nL > 1:
         factors += [(float(nL), f"n_L = {nL} (the 1/n_L of 'mse' missing)"),
                     (1.0 / nL, f"1/n_L = 1/{nL} (divided by the number of outputs once too often)")]
-    cands.append((true * 10, "the decimal point slipped: 10 × the true value", True))
-    cands.append((true / 10, "the decimal point slipped: the true value / 10", True))
     for f, why in factors:
-        cands.append((true * f, f"off by a factor of {why}", True))
-        cands.append((-true * f, f"the sign is flipped and it is off by a factor of {why}", True))
-    if parsed is not None:
-        p, ex, kind, g = parsed
-        rows = range(p.N) if ex is None and kind in ("dW", "db") else [0 if ex is None else ex]
-        r0 = rows[0]
-        # σ' evaluated at another z
-        if kind == "sp":
-            l, j = g[0], g[1] - 1
-            code = p.acts[l - 1]
-            for zc, why in _z_candidates(p, r0, l, j):
-                spc, _ = _sigma_prime_at(p, code, zc)
-                cands.append((spc, f"σ' evaluated at {why}", True))
-            cands.append((float(p.a[l][r0, j]), "σ(z) = a written where σ'(z) = a(1 − a) belongs", True))
-        elif kind in ("delta", "dLda", "dW", "db"):
-            l = g[0]
-            for m in range(l, p.L + 1):
-                if p.sp[m] is None:
+        cands.append((true * f, f"off by a factor of {why}"))
+        cands.append((-true * f, f"the sign is flipped and it is off by a factor of {why}"))
+    parsed = _parse(d, base)
+    if parsed is None:
+        return cands
+    p, ex, kind, g = parsed
+    rows = range(p.N) if ex is None and kind in ("dW", "db") else [0 if ex is None else ex]
+    r0 = rows[0]
+    if kind == "sp":                # σ' evaluated at another z
+        l, j = g[0], g[1] - 1
+        code = p.acts[l - 1]
+        for zc, why in _z_candidates(p, r0, l, j):
+            spc, _ = _sigma_prime_at(p, code, zc)
+            cands.append((spc, f"σ' evaluated at {why}"))
+        cands.append((float(p.a[l][r0, j]), "σ(z) = a written where σ'(z) = a(1 − a) belongs"))
+    elif kind in ("delta", "dLda", "dW", "db"):
+        l = g[0]
+        for m in range(l, p.L + 1):
+            if p.sp[m] is None:
+                continue
+            for i in range(p.sizes[m]):
+                if m == l and (kind == "dLda" or i != g[1] - 1):
                     continue
-                for i in range(p.sizes[m]):
-                    if m == l and (kind == "dLda" or i != g[1] - 1):
-                        continue
-                    c = _through(p, kind, g, m, i, rows)
-                    if c == 0.0:
-                        continue
-                    sp = float(p.sp[m][r0, i])
-                    code = p.acts[m - 1]
-                    for zc, why in _z_candidates(p, r0, m, i):
-                        spc, _ = _sigma_prime_at(p, code, zc)
-                        v = true + (spc / sp - 1.0) * c
-                        cands.append((v, f"σ'(z{m}[{i + 1}]) evaluated at {why}", True))
-                        cands.append((-v, f"the sign is flipped, and σ'(z{m}[{i + 1}]) evaluated at {why}", True))
-                    a = float(p.a[m][r0, i])
-                    cands.append((true + (a / sp - 1.0) * c, f"σ(z{m}[{i + 1}]) = a used where σ'(z{m}[{i + 1}]) "
-                                  "= a(1 − a) belongs", True))
-        # one term of a sum missing or doubled
-        for term, what in _terms(p, kind, g, ex):
-            cands.append((true - term, f"one term of the sum is missing ({what})", True))
-            cands.append((true + term, f"one term of the sum is counted twice ({what})", True))
-    best = None
-    for v, why, _ in cands:
-        err = abs(given - v)
-        if err <= tol * (1 + 1e-9) + 1e-15:
-            return why + f": that gives {v:.6g}, the given {given:g}" + (f"; the true value is {true:.6g}")
-        rel = err / abs(v) if v else np.inf
-        if rel <= 0.02 and (best is None or rel < best[0]):
-            best = (rel, v, why)
-    if best is not None:
-        return (best[2] + f": that gives {best[1]:.6g}, the given {given:g} after rounding its intermediate "
-                f"values; the true value is {true:.6g}")
-    if true != 0 and abs(given - true) / abs(true) <= 0.02:
-        return (f"rounded too early: within {abs(given - true) / abs(true):.2%} of the true value {true:.6g}, "
-                f"but outside its own printed precision (±{tol:.1g}); an intermediate value was rounded before "
-                "the last multiplication")
-    if true != 0 and given != 0:
-        ratio = given / true
-        return (f"{ratio:.3g} × the true value {true:.6g}" + (" (the sign is flipped)" if ratio < 0 else "") +
-                "; no single slip loopnet knows of (sign, factor 2/½/N/1/N, σ' at another z, a missing or "
-                "doubled term, early rounding) explains it")
-    return f"the true value is {true:.6g}; no single slip loopnet knows of explains the given {given:g}"
+                c = _through(p, kind, g, m, i, rows)
+                if c == 0.0:
+                    continue
+                sp = float(p.sp[m][r0, i])
+                code = p.acts[m - 1]
+                for zc, why in _z_candidates(p, r0, m, i):
+                    spc, _ = _sigma_prime_at(p, code, zc)
+                    v = true + (spc / sp - 1.0) * c
+                    cands.append((v, f"σ'(z{m}[{i + 1}]) evaluated at {why}"))
+                    cands.append((-v, f"the sign is flipped, and σ'(z{m}[{i + 1}]) evaluated at {why}"))
+                a = float(p.a[m][r0, i])
+                cands.append((true + (a / sp - 1.0) * c, f"σ(z{m}[{i + 1}]) = a used where σ'(z{m}[{i + 1}]) "
+                              "= a(1 − a) belongs"))
+    for term, what in _terms(p, kind, g, ex):   # one term of a sum missing or doubled
+        if term != 0.0:
+            cands.append((true - term, f"one term of the sum is missing ({what})"))
+            cands.append((true + term, f"one term of the sum is counted twice ({what})"))
+    return cands
 
 
 def _terms(p, kind, g, ex):

@@ -649,27 +649,29 @@ class Derivation:
     # ---- focus and summary ------------------------------------------------------------------------
     def _focused(self, B):
         keys = self.focus.keys
-        out, section, kept_any = [], [], False
+        out, section = [], []
 
         def flush():
             if any(b.tags & keys or ("always",) in b.tags for b in section):
                 out.extend(b for b in section if not b.tags or b.tags & keys or ("always",) in b.tags)
 
+        preamble = True
         for b in B:
-            if isinstance(b, Title):
+            if preamble and not isinstance(b, Heading):  # the title and the description
                 out.append(b)
+                if not isinstance(b, Title):
+                    continue
                 out.append(P(f"Focused on {self.focus.label}: only the equations that compute it or that it "
                              "feeds are shown (every number is still the whole network's). Call explain without "
                              "focus= for the whole derivation."))
                 continue
             if isinstance(b, Heading) and b.level <= 2:
+                preamble = False
                 flush()
                 section = [b]
             else:
                 section.append(b)
         flush()
-        names = {n for n, _, _ in self.printed}
-        self.printed = [r for r in self.printed if r[0] in names]
         return out
 
     def _summary(self, lines):
