@@ -35,6 +35,14 @@ def need(what, found):
     pytest.skip(msg)
 
 
+def module(name, what):
+    import importlib
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return need(what, None)
+
+
 def softmax_4532():
     net = ln.Network([4, 5, 3, 2], output_activation="softmax", loss="cross_entropy", seed=1)
     return ln.explain(net, [0.5, -1.0, 0.25, 2.0], [0, 1], lr=0.5, full=True)
@@ -107,8 +115,8 @@ def test_markdown_has_no_latex_outside_math(key):
 
 
 def test_markdown_renders_in_a_markdown_engine_with_math():
-    mdit = pytest.importorskip("markdown_it", reason="markdown-it-py (test extra) renders the Markdown")
-    from mdit_py_plugins.dollarmath import dollarmath_plugin
+    mdit = module("markdown_it", "markdown-it-py (a test extra)")
+    dollarmath_plugin = module("mdit_py_plugins.dollarmath", "mdit-py-plugins (a test extra)").dollarmath_plugin
     engine = mdit.MarkdownIt("commonmark").enable("table").use(dollarmath_plugin, double_inline=True)
     for key in ("by-hand-3-2-1", "or-gate-2-2-1"):
         d = DERIVATIONS[key]()
@@ -241,7 +249,7 @@ class Browser:
 def test_html_page_in_a_headless_browser(tmp_path):
     exe = need("chromium", shutil.which("chromium") or shutil.which("chromium-browser")
                or shutil.which("google-chrome"))
-    pytest.importorskip("websocket", reason="websocket-client (test extra) drives the browser")
+    module("websocket", "websocket-client (a test extra)")
     d = explain_example("or-gate-2-2-1")
     page = tmp_path / "or.html"
     d.to_html(page)
