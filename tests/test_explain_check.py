@@ -41,7 +41,8 @@ def test_the_321_posts_printed_dL_dW1_explained(d321):
     why = diagnosis(d321, "new W1[2,3]", 0.0993)                   # the update with that gradient
     assert "moved" not in why and "sign is flipped, and σ'(z2[1]) evaluated at z = 2.172" in why, why
     why = diagnosis(d321, "dL/dW2[1,2]", -0.156)                   # early rounding
-    assert why.startswith("close (within 0.0042 of the true value"), why
+    assert why.startswith("close (0.0042 relative to the true value -0.156654) but outside its own printed "
+                          "precision (±0.0005): an intermediate value was rounded too early"), why
     # the report of the published numbers carries the same diagnoses, and prints them
     rep = d321.published_report
     assert "How the mismatches are wrong:" in str(rep)

@@ -200,9 +200,9 @@ def diagnose(d, base, given, true, tol):
             return why + f": that gives {v:.6g}, the given {given:g}; the true value is {true:.6g}"
     rel_true = abs(given - true) / abs(true) if true else np.inf
     if rel_true <= 0.02:
-        return (f"close (within {rel_true:.2g} of the true value {true:.6g}, a relative difference) but outside "
-                f"its own printed precision (±{tol:.1g}): an intermediate value was rounded too early, or an "
-                "earlier wrong number was carried into it")
+        return (f"close ({rel_true:.2g} relative to the true value {true:.6g}) but outside its own printed "
+                f"precision (±{tol:.1g}): an intermediate value was rounded too early, or an earlier wrong number "
+                "was carried into it")
     best = None
     for v, why in cands:           # a slip that reproduces it up to the rounding of intermediate values
         rel = abs(given - v) / abs(v) if v else np.inf

@@ -34,7 +34,7 @@ class Printer:
     def expr(self, nodes):
         out = []
         for i, n in enumerate(nodes):
-            if i == 0 and isinstance(n, Op) and n.op == "-":
+            if isinstance(n, Op) and n.op == "-" and (i == 0 or isinstance(nodes[i - 1], Op)):
                 out.append(self.op("-").strip())              # a leading minus sign: −x, not " − x"
             elif isinstance(n, Num) and n.text.startswith("-") and _in_product(nodes, i):
                 out.append(self.paren(self.num(n)))      # a negative factor inside a product
