@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import json
 
-from .nodes import Code, Eq, Heading, Math, Num, Para, Table, Title
+from .nodes import Code, Eq, Heading, Math, Num, Para, Sym, Table, Title
 from .text import Printer, TextPrinter, sub, sup
 
 _OPS = {"=": " = ", "+": " + ", "-": " − ", "·": "·", "×": " × ", "←": " ← ", ",": ", ", "≈": " ≈ ", " ": " "}
@@ -115,7 +115,12 @@ class HtmlRenderer:
         self.t = TextPrinter()
 
     def render(self, d):
-        blocks = d.blocks()
+        # a click on a weight two or more layers back also shows its sum over paths (one example)
+        keep, d.expand_paths = d.expand_paths, d.expand_paths or d.N == 1
+        try:
+            blocks = d.blocks()
+        finally:
+            d.expand_paths = keep
         net, p = d.net, d.p
         s = net.sizes
         steps, weights, neurons, doc = [], {}, {}, []
@@ -141,7 +146,8 @@ class HtmlRenderer:
                     steps.append({"section": section, "html": h, "text": " ".join(x for _, x in self.t.chunks(b)),
                                   "tags": keys})
                 for t in b.tags:
-                    if t[0] == "w" and section.startswith(("5", "7")):
+                    # a weight's panel: its gradient (section 5) and its update (the equation tagged with it alone)
+                    if t[0] == "w" and (section.startswith("5") or (section.startswith("7") and len(b.tags) == 1)):
                         weights.setdefault("-".join(map(str, t[1:])), []).append(h)
                     if t[0] == "n":
                         neurons.setdefault("-".join(map(str, t[1:])), []).append(h)
@@ -155,6 +161,8 @@ class HtmlRenderer:
             "a": [[[d.fmt(v) for v in row] for row in p.a[l]] for l in range(0, p.L + 1)],
             "delta": [None] + [[[d.fmt(v) for v in row] for row in p.delta[l]] for l in range(1, p.L + 1)],
             "steps": steps, "weights": weights, "neurons": neurons,
+            "labels": [[self.t.expr((Sym("x", None, (j,)),) if l == 0 else (Sym("a", l, (j,)),))
+                        for j in range(1, s[l] + 1)] for l in range(p.L + 1)],
         }
         title = html.escape(blocks[0].text if blocks and isinstance(blocks[0], Title) else "loopnet derivation")
         payload = json.dumps(data).replace("</", "<\\/")
@@ -243,7 +251,7 @@ __DOC__
         var g = el("g", {id: "w-" + l + "-" + j + "-" + k, "class": "wedge", "data-l": l, "data-j": j, "data-k": k}, edges);
         el("line", {x1: p[0], y1: p[1], x2: q[0], y2: q[1], "class": "edge" + (w < 0 ? " neg" : "")}, g);
         el("line", {x1: p[0], y1: p[1], x2: q[0], y2: q[1], "class": "hit"}, g);
-        var t = 0.3 + 0.4 * ((j + k) % 3) / 3;
+        var t = 0.2 + 0.1 * ((j - 1) % 2);   // near the source end, where edges into different neurons part
         var lab = el("text", {x: p[0] + t * (q[0] - p[0]), y: p[1] + t * (q[1] - p[1]) - 3, "class": "wl",
                               "text-anchor": "middle"}, g);
         lab.textContent = D.Wtext[l][j - 1][k - 1];
@@ -257,7 +265,7 @@ __DOC__
       var ng = el("g", {id: "n-" + l + "-" + j, "class": "neuron", "data-l": l, "data-j": j}, nodes);
       el("circle", {cx: c[0], cy: c[1], r: 20}, ng);
       var tt = el("text", {x: c[0], y: c[1] + 4, "text-anchor": "middle"}, ng);
-      tt.textContent = (l === 0 ? "x" : "a") + (l === 0 ? "" : l) + "," + j;
+      tt.textContent = D.labels[l][j - 1];
       ng.addEventListener("click", onNeuron);
     }
   }
