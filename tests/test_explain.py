@@ -3,7 +3,6 @@ renderings; check(); the CLI function; the step-through example."""
 import argparse
 import io
 import json
-import os
 import re
 import runpy
 import subprocess
@@ -16,7 +15,7 @@ import pytest
 import loopnet as ln
 from loopnet import worked_examples as we
 from loopnet.activations import ACTIVATIONS
-from loopnet.explain import Derivation, explain_example, run_cli
+from loopnet.explain import explain_example, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 NUMBER = re.compile(r"(?<![\w.])[−-]?\d+\.\d+(?:e[−+-]?\d+)?|(?<![\w.])[−-]?\d+e[−+-]?\d+")

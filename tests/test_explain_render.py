@@ -11,12 +11,9 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import time
 import urllib.request
-from pathlib import Path
 
-import numpy as np
 import pytest
 
 import loopnet as ln

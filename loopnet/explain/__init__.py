@@ -23,8 +23,7 @@ import numpy as np
 
 from .. import worked_examples as we
 from .check import CheckReport, CheckRow
-from .model import MAX_LINES, Derivation
-from .names import NAME_EXAMPLES
+from .model import Derivation
 from .nodes import Code, Heading, P, Table
 from .prose import prose
 

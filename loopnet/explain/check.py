@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import worked_examples as we
-from ..activations import BY_CODE as ACT_BY_CODE, SOFTMAX
 from .names import PATTERNS, normalize
 
 
@@ -325,4 +324,4 @@ def _terms(p, kind, g, ex):
     return out
 
 
-__all__ = ["check", "diagnose", "CheckReport", "CheckRow", "SOFTMAX", "ACT_BY_CODE"]
+__all__ = ["check", "diagnose", "CheckReport", "CheckRow"]

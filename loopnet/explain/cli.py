@@ -48,7 +48,6 @@ def _load_json(path, arg):
 def build(args):
     """(derivation, notice): the derivation for an argparse Namespace, and a line saying which loss."""
     from . import explain, explain_example
-    from ..network import Network
     get = lambda k, default=None: getattr(args, k, default)  # noqa: E731
     fmt = get("format") or "text"
     if fmt not in FORMATS:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import html
 import json
 
-from .nodes import Code, Eq, Heading, Math, Num, Para, Sym, Table, Title
-from .text import Printer, TextPrinter, sub, sup
+from .nodes import Code, Eq, Heading, Math, Para, Sym, Table, Title
+from .text import Printer, TextPrinter
 
 _OPS = {"=": " = ", "+": " + ", "-": " − ", "·": "·", "×": " × ", "←": " ← ", ",": ", ", "≈": " ≈ ", " ": " "}
 _BASE = {"delta": "δ", "Delta": "Δ", "yhat": "ŷ"}
@@ -335,4 +335,4 @@ __DOC__
 </html>
 """
 
-__all__ = ["HtmlRenderer", "HtmlPrinter", "sub", "sup", "Num"]
+__all__ = ["HtmlRenderer", "HtmlPrinter"]

@@ -119,7 +119,7 @@ class TexPrinter(Printer):
         return r"\partial " + self.expr(d.of) + r"/\partial " + self.expr(d.wrt)
 
     def _print_Big(self, b):
-        return r"\sum_{" + b.index + "} "
+        return r"\sum\nolimits_{" + b.index + "} "   # limits at the side: a line stays one line high
 
     def _print_Pow(self, p):
         inner = self.expr(p.items)

@@ -6,20 +6,19 @@
 from __future__ import annotations
 
 import itertools
-import re
 
 import numpy as np
 
-from .. import worked_examples as we
 from ..activations import BY_CODE as ACT_BY_CODE, SOFTMAX
 from ..losses import CROSS_ENTROPY, MSE, QUADRATIC, SSE
 from .names import parse_focus, resolve
-from .nodes import (Big, Code, D, Eq, Frac, Func, Group, Heading, Mat, Num, Op, P, Para, Pow, Sym, Table, Title,
+from .nodes import (Big, Code, D, Eq, Frac, Func, Group, Heading, Mat, Num, Op, P, Pow, Sym, Table, Title,
                     Word, join, side, terms)
 from .numbers import Numbers
 
 MAX_PATHS = 64      # the path expansion of one weight is written out only up to this many paths
 MAX_LINES = 400     # a derivation longer than this (text lines) shows a summary unless full=True or focus
+MAX_PRODUCTS = 5000  # N × (number of weights) above which the summary is shown without building the whole
 MAX_MATRIX = 8      # the matrix form is written with numbers when no matrix has more rows or columns,
 MAX_MATRIX_COLUMNS = 6  # and the two factors side by side have at most this many columns
 
@@ -170,6 +169,10 @@ class Derivation:
     def blocks(self):
         """The derivation as a list of blocks (the model every renderer formats)."""
         self.printed = []
+        s = self.net.sizes
+        products = self.N * sum(s[l] * s[l - 1] for l in range(1, len(s)))
+        if self.focus is None and not self.full and products > MAX_PRODUCTS:
+            return self._summary(f"more than {MAX_LINES}")   # too big even to build: summary straight away
         B = self._all_blocks()
         if self.focus is not None:
             return self._focused(B)
@@ -397,7 +400,7 @@ class Derivation:
                              side(num(nm(f"delta{L}[{j}]")))), tags=t))
 
     def _softmax_bp1(self, B, n, tags, c, code):
-        p, s, L, num, N = self.p, self.net.sizes, self.p.L, self.num, self.N
+        s, L, num = self.net.sizes, self.p.L, self.num
         nL, e, nm = s[L], self.en(n), (lambda q: self.ex(n, q))
         if n == 1:
             B.append(P("Softmax couples the outputs: every a⁽ᴸ⁾ᵢ depends on every z⁽ᴸ⁾ⱼ, with ",
@@ -538,7 +541,7 @@ class Derivation:
                    f", ({n_l} × {N})({N} × {n_p}) = {n_l} × {n_p}, the shape of W{_sp(l)}. Δ{_sp(l)} holds δ{_sp(l)} of "
                    f"example n in column n ({n_l} × {N}; the kernels' delta is its transpose, ({N}, {n_l})), and "
                    f"(A{_sp(l - 1)})ᵀ holds a{_sp(l - 1)} of example n in row n ({N} × {n_p}, the kernels' a)" +
-                   (f": one example makes it the outer product δ (a)ᵀ, column times row." if N == 1 else
+                   (": one example makes it the outer product δ (a)ᵀ, column times row." if N == 1 else
                     ": the product sums over n, which is the Σₙ above."), tags=t))
         if max(n_l, n_p, N) > MAX_MATRIX or N + n_p > MAX_MATRIX_COLUMNS:
             B.append(P(f"(The matrices are too wide to write out with numbers here: {N} + {n_p} columns side by "
@@ -675,7 +678,7 @@ class Derivation:
         return out
 
     def _summary(self, lines):
-        s, L, p, net = self.net.sizes, self.p.L, self.p, self.net
+        s, L, p = self.net.sizes, self.p.L, self.p
         self.printed = []
         B = [Title(self.title or "Backpropagation, component by component")]
         desc = self._description()

@@ -27,8 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import worked_examples as we
-from ..activations import IDENTITY, SOFTMAX
+from ..activations import SOFTMAX
 
 NAME_EXAMPLES = ("x[1]", "y[1]", "W1[1,2]", "b1[2]", "z1[2]", "a1[2]", "sigma'(z1[2])", "L", "L[1]", "dL/da2[1]",
                  "delta2[1]", "dL/dW1[1,2]", "dL/db1[2]", "dL[1]/da1[1]", "dz2[1]/dW1[1,2]", "example 2 z1[1]",
@@ -313,8 +312,4 @@ def parse_focus(focus, sizes):
     raise ValueError(usage)
 
 
-def base_name(key):
-    return we.base_name(key)
-
-
-__all__ = ["resolve", "all_names", "parse_focus", "NAME_EXAMPLES", "IDENTITY"]
+__all__ = ["resolve", "all_names", "parse_focus", "NAME_EXAMPLES"]

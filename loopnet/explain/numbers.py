@@ -7,7 +7,7 @@ Nothing here is a second formula: every z, a, σ', δ, ∂L/∂W, ∂L/∂b come
 |---|---|
 | z^(l), a^(l) | ``forward.weighted_input``, ``forward.activate_layer`` |
 | L and its terms | ``loss.loss_terms`` × ``losses.loss_scale`` |
-| δ^(L) (BP1); ∂L/∂a^(L) | ``backward.output_error`` (for ∂L/∂a: run with the identity activation, σ' ≡ 1) |
+| δ^(L) (BP1); ∂L/∂a^(L) | ``backward.output_error`` (for ∂L/∂a of a squared loss: run with the identity activation, σ' ≡ 1; cross-entropy, whose kernel differentiates through σ in one step: δ/σ' for sigmoid, −scale·y/a for softmax, shown as the factors of BP1) |
 | δ^(l), ∂L/∂a^(l) (BP2) | ``backward.hidden_error`` (for ∂L/∂a: with the identity activation) |
 | σ'(z) | ``activations.derivative`` |
 | ∂L/∂b^(l) (BP3), ∂L/∂W^(l) (BP4) | ``backward.bias_gradient``, ``backward.weight_gradient``; the term of example n: the same kernel on row n |

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .nodes import Math, Pow, Sym
+from .nodes import Math, Sym
 
 _BASES = {"δ": "delta", "σ": "sigma"}
 _MATH = re.compile(r"([A-Za-zδ])(?:\^(?:\(([^()]+)\)|\{([^{}]+)\}|([lL\d])\b)(?:_\{([^{}]+)\}|_(\w))?"
@@ -30,4 +30,4 @@ def prose(text):
     return tuple(out)
 
 
-__all__ = ["prose", "Pow"]
+__all__ = ["prose"]

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import textwrap
 
-from .nodes import (Big, Code, D, Eq, Frac, Func, Group, Heading, Mat, Math, Num, Op, Para, Pow, Sym, Table,
-                    Title, Word)
+from .nodes import Code, Math, Num, Op, Sym
 
 WIDTH = 100
 _SUP = str.maketrans("0123456789+-lLTn()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻ˡᴸᵀⁿ⁽⁾")
