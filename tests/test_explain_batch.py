@@ -156,3 +156,12 @@ def test_softmax_cross_entropy_batch(softmax_net):
             assert d.value(f"example {n} delta3[{j}]") == pytest.approx(
                 (d.value(f"example {n} a3[{j}]") - Y[n - 1, j - 1]) / 3, rel=1e-10)
     assert "1/3·(" in str(d)
+
+
+def test_batch_numbers_on_the_python_backend_are_the_same_kernels_uncompiled():
+    # backend 'python' runs the kernel source uncompiled (what a learner steps into with pdb)
+    net = ln.Network.from_weights(OR_W, OR_B, backend="python")
+    d = ln.explain(net, OR_X, OR_Y, lr=3.0)
+    ref = explain_example("or-gate-2-2-1")
+    for name in ("dL/dW1[1,2]", "dL/db1[2]", "example 3 dL/dW1[1,1]", "example 4 delta1[2]", "new W2[1,2]", "L"):
+        assert d.value(name) == pytest.approx(ref.value(name), rel=1e-13, abs=1e-18), name
