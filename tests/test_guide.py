@@ -1,7 +1,7 @@
 """docs/guide.md: every command in it runs, and every output it shows is what the command prints.
 
-Each ```sh line runs as a command (python3 → this interpreter) and each ```python block as a script,
-in a scratch directory holding the guide's w.json; each line of a ```text block must appear in what
+Each ```sh line runs as a command (python3 → this interpreter) and the ```python blocks, in order, as
+one script, in a scratch directory holding the guide's w.json; each line of a ```text block must appear in what
 they print (the guide pastes real output, so a change to explain that alters it fails here)."""
 import os
 import re
@@ -32,12 +32,13 @@ def outputs(tmp_path_factory):
                                    timeout=300)
                 assert r.returncode == 0, (line, r.stderr)
                 out.append(r.stdout)
-        elif lang == "python":
-            # the debugger recipe reads pdb commands: 'c' runs on to the end
-            r = subprocess.run([sys.executable, "-c", body], cwd=tmp, env=env, capture_output=True, text=True,
-                               input="c\n" * 5, timeout=300)
-            assert r.returncode == 0, (body[:200], r.stderr[-2000:])
-            out.append(r.stdout)
+    # the python blocks run in order as one session, as a reader would type them (a later block may use
+    # a name an earlier one defined); the debugger recipes read pdb commands: 'c' runs on to the end
+    script = "\n".join(body for lang, body in BLOCKS if lang == "python")
+    r = subprocess.run([sys.executable, "-c", script], cwd=tmp, env=env, capture_output=True, text=True,
+                       input="c\n" * 50, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    out.append(r.stdout)
     assert (tmp / "mazur.tex").read_text().startswith("\\documentclass")
     assert (tmp / "step.html").read_text().startswith("<!DOCTYPE html>")
     return "\n".join(out)
