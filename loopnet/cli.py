@@ -32,7 +32,7 @@ BACKEND_NAMES = ("loops", "plain", "numpy", "python")
 DTYPE_NAMES = ("float64", "float32")
 INIT_NAMES = ("scaled", "normal", "xavier", "he")
 GATE_NAMES = ("xor", "or", "and", "nand")
-FORMATS = ("text", "markdown", "latex")
+FORMATS = ("text", "markdown", "latex", "html")
 
 # Per data set: the hidden layers, epochs, lr and mini-batch size used when not given.
 # digits: 64-30-10 sigmoid, quadratic, lr 3, batch 10, 30 epochs on a stratified 80/20 split
@@ -214,20 +214,35 @@ def build_parser():
     t.add_argument("--log-every", type=_number(1, integer=True),
                    help="print every k-th epoch (default: every epoch up to 50 epochs, else about 25 lines)")
 
+    from .worked_examples import EXAMPLES  # pure data, imports nothing heavy
     e = sub.add_parser("explain", help="show one gradient-descent step as the chain-rule products it is",
                        description="Print the forward pass, every backprop component and the update for one "
-                       "example, from a worked example (--example) or your own weights (--weights/--x/--y).")
-    e.add_argument("--example", metavar="NAME", help="a worked example, e.g. by-hand-3-2-1")
+                       "example or a batch, from a worked example (--example) or your own weights "
+                       "(--weights/--x/--y). The loss used is printed on stderr.",
+                       epilog="worked examples (--example NAME): " + "; ".join(
+                           f"{k} ({v.title}; loss {v.loss}, lr {v.lr:g}, {len(v.X)} example"
+                           f"{'s' if len(v.X) > 1 else ''})" for k, v in EXAMPLES.items()) +
+                       ". With --example only --lr, --focus, --full, --expand-paths, --format and --out apply.",
+                       formatter_class=_Help)
+    e.add_argument("--example", metavar="NAME", help="a worked example: " + ", ".join(EXAMPLES))
     e.add_argument("--sizes", help="layer sizes, checked against --weights, e.g. 3,2,1")
     e.add_argument("--weights", metavar="FILE.json", help="list of layer matrices W^l, each (n_l, n_{l-1})")
     e.add_argument("--biases", metavar="FILE.json", help="list of bias vectors b^l (default: no biases)")
-    e.add_argument("--x", metavar="X", help="one input, comma separated, e.g. 0,1,2")
-    e.add_argument("--y", metavar="Y", help="its target, comma separated, e.g. 1")
+    e.add_argument("--x", metavar="X", help="one input, comma separated (0,1,2), or a batch, examples separated "
+                   "by ';' ('0,0;0,1;1,0;1,1')")
+    e.add_argument("--y", metavar="Y", help="the target(s), in the same form as --x, e.g. 1 or '0;1;1;1'")
     e.add_argument("--lr", type=_number(0, strict=True), help="learning rate of the step shown")
     e.add_argument("--activation", choices=ACTIVATION_NAMES)
     e.add_argument("--output-activation", choices=OUTPUT_ACTIVATION_NAMES)
-    e.add_argument("--loss", choices=LOSS_NAMES)
+    e.add_argument("--loss", choices=LOSS_NAMES, help="loss (default for --weights: quadratic; a worked example "
+                   "uses its source's)")
+    e.add_argument("--focus", metavar="NAME", help="only what computes or feeds one quantity, neuron or layer: "
+                   "'dL/dW1[2,3]', 'neuron 1[2]', 'layer 2'")
+    e.add_argument("--full", action="store_true", help="the whole derivation even when it is long")
+    e.add_argument("--expand-paths", action="store_true", help="also write each gradient as a sum over paths")
     e.add_argument("--format", choices=FORMATS, default="text")
+    e.add_argument("--out", metavar="FILE", help="write the derivation to FILE instead of stdout "
+                   "(e.g. a .html page or a .tex handout)")
 
     c = sub.add_parser("compile", help="fill numba's cache with loopnet's kernels ahead of time",
                        description="Compile the loops backend's kernels (or load them if cached) so that no later "

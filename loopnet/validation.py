@@ -179,6 +179,35 @@ def as_targets(Y, n_examples, n_out, dtype, single, arg="Y"):
     return out
 
 
+def _shapes_from_biases(weights, biases):
+    """The concrete weight shapes that the biases imply (layer sizes n_1 … n_L from their lengths)."""
+    try:
+        n = [len(b) for b in biases]
+        n0 = len(weights[0]) if np.ndim(weights[0]) == 1 else np.shape(weights[0])[-1]
+    except TypeError:
+        return ""
+    if len(n) != len(weights):
+        return ""
+    sizes = [n0] + n
+    shapes = ", ".join(f"({sizes[l]}, {sizes[l - 1]})" for l in range(1, len(sizes)))
+    return (f" The biases give layer sizes n_1..n_{len(n)} = {', '.join(map(str, n))}, so with n_0 = {n0} inputs "
+            f"the weights must have shapes {shapes}.")
+
+
+def _transposed_hint(weights):
+    """' These weights fit when each is transposed …' when they chain only as (n_{l-1}, n_l) matrices."""
+    try:
+        shapes = [np.shape(w) for w in weights]
+    except ValueError:
+        return ""
+    if all(len(sh) == 2 for sh in shapes) and all(shapes[i][1] == shapes[i + 1][0] for i in range(len(shapes) - 1)):
+        sizes = [shapes[0][0]] + [sh[1] for sh in shapes]
+        return (f". These weights are transposed: their shapes {', '.join(map(str, shapes))} are (n_(l-1), n_l), "
+                f"one row per input neuron (z = aW, as in the step-by-step post); loopnet's W is (n_l, n_(l-1)), "
+                f"one row per neuron it feeds, so pass [W.T for W in weights] (sizes {sizes})")
+    return ""
+
+
 def check_weights(weights, biases, dtype=None):
     """Validate user-given weights (and biases); return (sizes, Ws, bs or None, dtype).
 
@@ -199,6 +228,7 @@ def check_weights(weights, biases, dtype=None):
             if arr.ndim == 1:
                 example = (f" If layer {l} has a single neuron write [[...]] (shape (1, {arr.shape[0]})); "
                            f"if it has {arr.shape[0]} neurons each needs a row of weights, one per neuron of layer {l - 1}.")
+                example += _shapes_from_biases(weights, biases)
             raise ValueError(
                 f"weights[{i}] (W of layer {l}) has shape {arr.shape}, but W of layer {l} must be 2-D with shape "
                 f"(n_{l}, n_{l - 1}): n_{l} rows, one per neuron of layer {l}, and n_{l - 1} columns, one per "
@@ -210,7 +240,8 @@ def check_weights(weights, biases, dtype=None):
             raise ValueError(
                 f"weights[{i}] (W of layer {l}) has shape {arr.shape} but layer {l - 1} has n_{l - 1} = {prev[0]} "
                 f"neurons (weights[{i - 1}] has shape {prev}), so W of layer {l} must have shape ({arr.shape[0]}, {prev[0]}): "
-                f"n_{l} rows, one per neuron of layer {l}, and n_{l - 1} = {prev[0]} columns, one per neuron of layer {l - 1}")
+                f"n_{l} rows, one per neuron of layer {l}, and n_{l - 1} = {prev[0]} columns, one per neuron of layer {l - 1}"
+                + _transposed_hint(weights))
         Ws.append(arr)
     sizes = [Ws[0].shape[1]] + [w.shape[0] for w in Ws]
     if dtype is None:

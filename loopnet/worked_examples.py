@@ -426,8 +426,8 @@ _OR_GATE_NOTES = (
     "Biases b = [[1, 1], [1]] are from the post (all ones).",
     "lr = 3.0 is loopnet's choice (Nielsen's value for MNIST); the post gives no learning "
     "rate. The loss is Nielsen's quadratic cost (1/(2N))Σ‖a-y‖²; the learner calls it MSE.",
-    "The post prints no computed numbers, so 'published' is empty.",
-    "The learner's first attempt w = [[0.3, 0.4], [0.1]] (OR_GATE_FIRST_ATTEMPT_WEIGHTS) is "
+    "The post prints no computed numbers, so there is nothing to compare with.",
+    "The learner's first attempt w = [[0.3, 0.4], [0.1]] is "
     "wrongly shaped: layer 1 needs shape (2, 2) and layer 2 shape (1, 2); it is the input "
     "a shape error message must explain.",
     "The learner numbers layers from the first hidden layer ('layer 0' = hidden, 'layer 1' "
@@ -469,8 +469,8 @@ _SBS_NOTES = (
     "iteration, i.e. after 9,999 updates (the 10,000th update is applied after yhat is "
     "computed and is not reflected in the printout).",
     "The script prints yhat with NumPy's 8 significant digits: [[0.00572029] [0.99442052] "
-    "[0.99527493] [0.00467507]]; 'published' holds the full float64 values from running it.",
-    "The post itself prints no numbers; 'published' holds what its script prints.",
+    "[0.99527493] [0.00467507]]; the numbers compared are the full float64 values from running it.",
+    "The post itself prints no numbers; what is compared is what its script prints.",
     "The targets are the first input column (y = x_1); the third input is a constant 1 "
     "that stands in for a bias.",
 )
@@ -590,12 +590,12 @@ _MAZUR_NOTES = (
     "Loss ½Σ_j(target_j - out_j)² ('sse', one example); lr = 0.5. The post updates weights "
     "only: biases stay fixed (update_biases=False), also in the 10,000-step run.",
     "The post states that all gradients of one step are computed from the original weights "
-    "(simultaneous update), and that is what 'true' values here assume. Its first-round "
+    "(simultaneous update), and that is what the true values here assume. Its first-round "
     "error and its 10,000-step outputs instead match a run that computes the hidden-layer "
     "deltas with the already-updated w5+..w8+ (see errata).",
-    "The lead's list of printed values was checked against our float64 computation; the "
-    "values delta2[1], dL[1]/da1[1], dL[2]/da1[1], dL/da1[1], sigma'(z1[1]) were added from "
-    "the post's backward-pass text; all agree with float64 to the printed digits except "
+    "Every value the post prints, including the backward-pass intermediates delta2[1], "
+    "dL[1]/da1[1], dL[2]/da1[1], dL/da1[1] and sigma'(z1[1]), was compared with the float64 "
+    "computation; all agree to the printed digits except "
     "dL[2]/da1[1] (∂E_o2/∂out_h1, printed -0.019049119), one unit off in the 9th decimal "
     "from rounding twice (see errata).",
     "0.511301270 (w7+) is printed with a trailing zero; as a float it is 0.51130127.",
