@@ -97,6 +97,23 @@ def _choose_cache() -> bool:
 
 CACHE = _choose_cache()
 
+# Which threading layer runs the prange loops. numba's default order (tbb, omp, workqueue) picks GNU
+# OpenMP on Linux when TBB is not installed, and GNU OpenMP does not survive fork(): a fork-started
+# worker (multiprocessing's default on Linux before Python 3.14, joblib's "multiprocessing" backend)
+# that reaches a parallel kernel after the parent used one is killed ("fork() called from a process
+# already using GNU OpenMP, this is unsafe") and Pool.map never returns. "forksafe" asks numba for a
+# layer that survives fork:
+#
+# | installed | layer | thread-safe | fork-safe |
+# |---|---|---|---|
+# | ``tbb`` (``pip install tbb``) | tbb | yes | yes |
+# | nothing extra (Linux) | workqueue | no, but every kernel holds the GIL, so two Python threads never run one at once | yes |
+#
+# A layer the user chose (NUMBA_THREADING_LAYER set in the environment) is kept.
+THREADING_LAYER_CHOSEN_BY_USER = "NUMBA_THREADING_LAYER" in os.environ
+if not THREADING_LAYER_CHOSEN_BY_USER:
+    numba.config.THREADING_LAYER = "forksafe"
+
 # Start numba's threading layer now. A cached serial kernel that calls a parallel one (see
 # parallel_kernel) is loaded from the cache without numba noticing that it needs the threading
 # layer, whose symbols (allocate_sched, do_scheduling, ...) are only registered when the layer starts:
