@@ -7,6 +7,7 @@ settings live here and nowhere else (STYLE.md, "Numba in one place"):
 |---|---|---|
 | ``cache`` | ``True`` unless no cache directory is writable | compiled code is reused across processes |
 | ``fastmath`` | ``{"reassoc", "contract"}`` | lets LLVM vectorise the Σ_k reductions and fuse multiply-adds; keeps NaN/Inf semantics so divergence checks still work (never ``fastmath=True``) |
+| ``error_model`` | ``"numpy"`` | x/0 gives ±inf or NaN (IEEE, as the numpy twin does) instead of raising ZeroDivisionError from inside a kernel halfway through an update: every backend reports a bad step the same way, as non-finite numbers the Python layer checks |
 | ``boundscheck`` | ``LOOPNET_BOUNDSCHECK=1`` turns it on | the debug mode the reliability tests run: an out-of-range index raises IndexError instead of reading garbage |
 
 The same kernel source also runs uncompiled: :func:`python_version` rebuilds a kernel as a
@@ -29,6 +30,7 @@ FASTMATH = frozenset({"reassoc", "contract"})
 # (below it, starting the threads costs more than they save; measured in bench/).
 # A plain constant: numba freezes globals into the compiled (and cached) code.
 PARALLEL_WORK = 4_000_000
+ERROR_MODEL = "numpy"
 BOUNDSCHECK = os.environ.get("LOOPNET_BOUNDSCHECK", "0") not in ("", "0")
 
 
@@ -51,7 +53,7 @@ def _source_digest() -> str:
     digest makes any change to any kernel source start a fresh cache.
     """
     package = os.path.dirname(os.path.abspath(__file__))
-    h = hashlib.sha256(f"{numba.__version__}|{sorted(FASTMATH)}|{BOUNDSCHECK}|{PARALLEL_WORK}".encode())
+    h = hashlib.sha256(f"{numba.__version__}|{sorted(FASTMATH)}|{BOUNDSCHECK}|{PARALLEL_WORK}|{ERROR_MODEL}".encode())
     for sub in ("", "kernels"):
         folder = os.path.join(package, sub)
         for name in sorted(os.listdir(folder)):
@@ -123,7 +125,7 @@ numba.get_num_threads()
 
 def kernel(fn):
     """Compile ``fn`` with loopnet's one set of numba options."""
-    return numba.njit(cache=CACHE, fastmath=set(FASTMATH), boundscheck=BOUNDSCHECK or None)(fn)
+    return numba.njit(cache=CACHE, fastmath=set(FASTMATH), boundscheck=BOUNDSCHECK or None, error_model=ERROR_MODEL)(fn)
 
 
 def parallel_kernel(fn, name):
@@ -141,7 +143,8 @@ def parallel_kernel(fn, name):
     twin.__qualname__ = name
     twin.__module__ = py.__module__
     twin.__doc__ = py.__doc__
-    return numba.njit(cache=CACHE, fastmath=set(FASTMATH), boundscheck=BOUNDSCHECK or None, parallel=True)(twin)
+    return numba.njit(cache=CACHE, fastmath=set(FASTMATH), boundscheck=BOUNDSCHECK or None, error_model=ERROR_MODEL,
+                      parallel=True)(twin)
 
 
 _python_versions: dict[int, types.FunctionType] = {}

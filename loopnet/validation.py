@@ -60,6 +60,35 @@ def positive_number(value, arg, allow_zero=False):
     return v
 
 
+def hyper_parameter(value, arg, dtype, allow_zero=False, below_one=False):
+    """A hyper-parameter checked as the kernels will see it: in the network's ``dtype``.
+
+    Checking in float64 and then casting let ``lr=1e-46`` become 0 in float32 (training that does
+    nothing) and ``beta1=0.99999999`` become 1 (1 − β₁ = 0: a division by zero in Adam). A value that
+    rounds to 0 (when it was not 0), to inf, or (``below_one``) to 1 is refused, naming it and the dtype.
+    Returns the value as a float, exactly as ``dtype`` holds it.
+    """
+    x = positive_number(value, arg, allow_zero=allow_zero)
+    dtype = np.dtype(dtype)
+    info = np.finfo(dtype)
+    if below_one and x >= 1:
+        raise ValueError(f"{arg} must be in [0, 1), got {value!r}")
+    with np.errstate(over="ignore", under="ignore"):
+        held = dtype.type(x)
+    if np.isinf(held):
+        raise ValueError(f"{arg}={value!r} is beyond the range of {dtype.name} (largest {float(info.max):.4g}): "
+                         f"it would become inf in this {dtype.name} network")
+    if x != 0 and held == 0:
+        raise ValueError(f"{arg}={value!r} rounds to 0 in {dtype.name} (smallest positive {dtype.name}: "
+                         f"{float(info.smallest_subnormal):.4g}), so it would have no effect; use a larger {arg} "
+                         f"or dtype='float64'")
+    if below_one and held == 1:
+        raise ValueError(f"{arg}={value!r} rounds to 1 in {dtype.name} (the largest {dtype.name} below 1 is "
+                         f"{float(1 - info.epsneg):.10g}), so 1 − {arg} would be 0; use a smaller {arg} "
+                         f"or dtype='float64'")
+    return float(held)
+
+
 def _numeric_array(data, arg):
     if isinstance(data, np.ndarray):
         arr = data
