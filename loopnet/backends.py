@@ -42,12 +42,12 @@ class LoopBackend:
 
     def predict(self, theta, X, spec):
         out = np.empty((X.shape[0], int(spec.sizes[-1])), dtype=theta.dtype)
-        self.k.predict(out, theta, X, spec.sizes, spec.acts, spec.has_bias, PREDICT_CHUNK)
+        self.k.predict(out, theta, X, spec.sizes, spec.acts, spec.has_bias, min(PREDICT_CHUNK, X.shape[0]))
         return out
 
     def evaluate(self, theta, X, Y, spec, task):
         value, correct = self.k.evaluate(theta, X, Y, spec.sizes, spec.acts, spec.has_bias, spec.loss, task,
-                                         PREDICT_CHUNK)
+                                         min(PREDICT_CHUNK, X.shape[0]))   # buffers sized to the work
         return float(value), int(correct)
 
     def gradients(self, theta, X, Y, spec):

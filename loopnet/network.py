@@ -155,6 +155,10 @@ class Network:
         sizes = v.check_sizes(sizes)
         dt = v.dtype_of(dtype)
         draw_w, draw_b = v.choice(init, INITS, "init")
+        n = sum(sizes[l] * sizes[l - 1] + (sizes[l] if bias else 0) for l in range(1, len(sizes)))
+        widest = max(sizes[l] * sizes[l - 1] for l in range(1, len(sizes)))
+        # θ in its dtype, plus the float64 draws of one layer and their concatenation on the way
+        v.check_memory(n * dt.itemsize + (n + widest) * 8, f"Network(sizes={sizes}) with {n:,} parameters")
         rng = np.random.default_rng(seed)
         Ws, bs = [], []
         for l in range(1, len(sizes)):
@@ -337,9 +341,15 @@ class Network:
         A = self._backend.predict(self._theta, Xa, self._spec)
         return A[0] if single else A
 
+    def _check_batch_memory(self, rows, what):
+        """z, a and δ for ``rows`` examples through every layer, and a gradient as large as θ."""
+        need = (3 * rows * sum(self._sizes) + 2 * self.n_params) * self._dtype.itemsize
+        v.check_memory(need, f"{what} ({rows:,} examples through sizes {list(self._sizes)})")
+
     def gradients(self, X, Y):
         """∂L/∂W and ∂L/∂b of the loss over the batch (X, Y), without changing the network."""
         Xa, Ya, _ = self._data(X, Y)
+        self._check_batch_memory(Xa.shape[0], "gradients")
         value, flat = self._backend.gradients(self._theta, Xa, Ya, self._spec)
         return self._unflatten(value, flat)
 
@@ -363,6 +373,7 @@ class Network:
         from .training import TrainingDiverged
         lr = v.hyper_parameter(lr, "lr", self._dtype)
         Xa, Ya, _ = self._data(X, Y)
+        self._check_batch_memory(Xa.shape[0], "step")
         value, flat = self._backend.gradients(self._theta, Xa, Ya, self._spec)
         if not np.isfinite(value) or not np.all(np.isfinite(flat)):
             raise TrainingDiverged(f"the loss or its gradient is not finite (L = {value}); the step was not taken "

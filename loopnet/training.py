@@ -167,6 +167,7 @@ def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optim
         raise ValueError(f"batch_size must be an integer from 1 to the number of examples N = {N} "
                          f"(or None for full batches), got {batch_size!r}")
     opt = v.choice(optimizer, OPTIMIZERS, "optimizer")
+    net._check_batch_memory(int(batch_size), "fit's mini-batch buffers")
     # every hyper-parameter checked in the network's dtype, as the kernels will hold it
     momentum = v.hyper_parameter(momentum, "momentum", net.dtype, allow_zero=True, below_one=True)
     l2 = v.hyper_parameter(l2, "l2", net.dtype, allow_zero=True)

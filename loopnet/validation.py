@@ -7,6 +7,7 @@ argument, what was given and what was expected, shapes above all.
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
 
@@ -58,6 +59,33 @@ def positive_number(value, arg, allow_zero=False):
         need = "≥ 0" if allow_zero else "> 0"
         raise ValueError(f"{arg} must be a finite number {need}, got {value!r}")
     return v
+
+
+def memory_size():
+    """Bytes of physical memory on this machine (None where the OS does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _bytes(n):
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if n < 1024 or unit == "EiB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:.3g} ZiB"
+
+
+def check_memory(nbytes, what):
+    """Refuse, before allocating, work that needs more memory than the machine has.
+
+    ``what`` names the size asked for; the MemoryError says how much it would need and how much
+    there is (instead of a bare MemoryError, or an allocation the OS kills the process for).
+    """
+    total = memory_size()
+    if total is not None and nbytes > total:
+        raise MemoryError(f"{what} would need {_bytes(nbytes)} of memory; this machine has {_bytes(total)}")
 
 
 def hyper_parameter(value, arg, dtype, allow_zero=False, below_one=False):
