@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
 import types
+import warnings
 
 import numba
+from numba.core.caching import FunctionCache
 from numba.core.registry import CPUDispatcher
 from numba.extending import overload
 
@@ -42,6 +45,39 @@ def _writable(path: str) -> bool:
         return True
     except OSError:
         return False
+
+
+def _private(path: str) -> bool:
+    """Create ``path`` (mode 0700) if missing; True if it is then a real directory (not a symlink) owned by
+    this user, writable by nobody else, and writable by us.
+
+    A cache outside HOME lives in a shared directory (/tmp). numba's cache index is a pickle, so a cache
+    directory another local user created, or can write to, would let them plant code that this process
+    unpickles and runs: such a directory is never used.
+    """
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return False
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    uid = os.getuid() if hasattr(os, "getuid") else st.st_uid
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != uid or st.st_mode & 0o022:
+        return False
+    return _writable(path)
+
+
+def _fresh_private_cache(digest: str):
+    """A new private directory (mkdtemp: 0700, a name nobody could have guessed) for this process's cache."""
+    try:
+        return os.path.join(tempfile.mkdtemp(prefix=f"loopnet-{os.getuid() if hasattr(os, 'getuid') else 'user'}-"),
+                            f"numba-{digest}")
+    except OSError:
+        return None
 
 
 def _source_digest() -> str:
@@ -70,7 +106,8 @@ def _choose_cache() -> bool:
     |---|---|
     | ``$NUMBA_CACHE_DIR/loopnet-<digest>`` | the user set NUMBA_CACHE_DIR (e.g. a directory shared by Dask workers) |
     | ``$XDG_CACHE_HOME`` or ``~/.cache`` + ``/loopnet/numba-<digest>`` | by default |
-    | ``<tmp>/loopnet-<uid>/numba-<digest>`` | HOME is not writable |
+    | ``<tmp>/loopnet-<uid>/numba-<digest>`` | HOME is not writable; both directories 0700, owned by this user and writable by no one else |
+    | a fresh ``mkdtemp`` directory (0700) | ``<tmp>/loopnet-<uid>`` exists but belongs to someone else, is writable by others, is a symlink or is not writable |
     | no cache (compile in every process) | nothing is writable |
 
     A bounds-checked build (LOOPNET_BOUNDSCHECK=1) has its own digest, so checked and unchecked
@@ -85,16 +122,61 @@ def _choose_cache() -> bool:
         return False
     uid = os.getuid() if hasattr(os, "getuid") else "user"
     if numba.config.CACHE_DIR:  # the user chose (NUMBA_CACHE_DIR)
-        candidates = [os.path.join(numba.config.CACHE_DIR, f"loopnet-{digest}")]
+        path = os.path.join(numba.config.CACHE_DIR, f"loopnet-{digest}")
+        if not _writable(path):
+            return False
     else:
         xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        candidates = [os.path.join(xdg, "loopnet", f"numba-{digest}"),
-                      os.path.join(tempfile.gettempdir(), f"loopnet-{uid}", f"numba-{digest}")]
-    for path in candidates:
-        if _writable(path):
-            numba.config.CACHE_DIR = path
-            return True
-    return False
+        path = os.path.join(xdg, "loopnet", f"numba-{digest}")
+        if not _writable(path):           # HOME is read-only: a private directory under <tmp>
+            shared = os.path.join(tempfile.gettempdir(), f"loopnet-{uid}")
+            path = os.path.join(shared, f"numba-{digest}")
+            if not (_private(shared) and _private(path)):
+                path = _fresh_private_cache(digest)
+                if path is None or not _private(path):
+                    return False
+    numba.config.CACHE_DIR = path
+    return True
+
+
+class _SelfHealingCache(FunctionCache):
+    """numba's per-function cache, except that a damaged entry (a truncated or corrupt index or data
+    file: UnpicklingError, EOFError, ...) is a cache miss: the entry's index is removed, the kernel is
+    compiled again and the entry rewritten. Without this every call of the kernel raised the unpickling
+    error, with no word of where the cache is."""
+
+    def load_overload(self, sig, target_context):
+        try:
+            return super().load_overload(sig, target_context)
+        except Exception as exc:
+            self._discard(exc)
+            return None
+
+    def save_overload(self, sig, data):
+        try:
+            super().save_overload(sig, data)
+        except Exception as exc:   # the compiled code still runs; only the next process recompiles
+            self._discard(exc)
+
+    def _discard(self, exc):
+        index = self._cache_file._index_path
+        try:
+            os.unlink(index)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            pass
+        warnings.warn(f"loopnet: the numba cache entry {index!r} was unreadable or unwritable "
+                      f"({type(exc).__name__}: {exc}); the kernel was compiled afresh. If this repeats, delete the "
+                      f"cache directory {numba.config.CACHE_DIR!r} (it is rebuilt on the next run)",
+                      RuntimeWarning, stacklevel=2)
+
+
+def _self_healing(dispatcher):
+    """``dispatcher`` with its cache replaced by :class:`_SelfHealingCache` (when caching is on)."""
+    if isinstance(getattr(dispatcher, "_cache", None), FunctionCache):
+        dispatcher._cache = _SelfHealingCache(dispatcher.py_func)
+    return dispatcher
 
 
 CACHE = _choose_cache()
@@ -125,7 +207,8 @@ numba.get_num_threads()
 
 def kernel(fn):
     """Compile ``fn`` with loopnet's one set of numba options."""
-    return numba.njit(cache=CACHE, fastmath=set(FASTMATH), boundscheck=BOUNDSCHECK or None, error_model=ERROR_MODEL)(fn)
+    return _self_healing(numba.njit(cache=CACHE, fastmath=set(FASTMATH), boundscheck=BOUNDSCHECK or None,
+                                    error_model=ERROR_MODEL)(fn))
 
 
 def parallel_kernel(fn, name):
@@ -143,8 +226,8 @@ def parallel_kernel(fn, name):
     twin.__qualname__ = name
     twin.__module__ = py.__module__
     twin.__doc__ = py.__doc__
-    return numba.njit(cache=CACHE, fastmath=set(FASTMATH), boundscheck=BOUNDSCHECK or None, error_model=ERROR_MODEL,
-                      parallel=True)(twin)
+    return _self_healing(numba.njit(cache=CACHE, fastmath=set(FASTMATH), boundscheck=BOUNDSCHECK or None,
+                                    error_model=ERROR_MODEL, parallel=True)(twin))
 
 
 _python_versions: dict[int, types.FunctionType] = {}
