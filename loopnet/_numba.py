@@ -143,7 +143,21 @@ class _SelfHealingCache(FunctionCache):
     """numba's per-function cache, except that a damaged entry (a truncated or corrupt index or data
     file: UnpicklingError, EOFError, ...) is a cache miss: the entry's index is removed, the kernel is
     compiled again and the entry rewritten. Without this every call of the kernel raised the unpickling
-    error, with no word of where the cache is."""
+    error, with no word of where the cache is. The index reader itself is made safe too, for callers
+    that ask the cache file whether an entry exists (a damaged index reads as empty)."""
+
+    def __init__(self, py_func):
+        super().__init__(py_func)
+        read_index = self._cache_file._load_index
+
+        def load_index():
+            try:
+                return read_index()
+            except Exception as exc:
+                self._discard(exc)
+                return {}
+
+        self._cache_file._load_index = load_index
 
     def load_overload(self, sig, target_context):
         try:

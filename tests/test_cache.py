@@ -123,3 +123,35 @@ def test_a_damaged_cache_entry_is_compiled_again(tmp_path):
         again = run(CALL, tmp_path, NUMBA_CACHE_DIR=cache)
         assert again.stdout.split() == ["12.0", "1", "0"], again.stderr        # rewritten whole: a hit again
         assert "compiled afresh" not in again.stderr
+
+
+FIT = """
+    import json, warnings, numpy as np, loopnet as ln
+    warnings.simplefilter("always")
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 3)); Y = (X.sum(axis=1, keepdims=True) > 1.5).astype(float)
+    net = ln.Network([3, 4, 1], seed=0)
+    net.fit(X, Y, epochs=5, lr=2.0, batch_size=10)
+    print(json.dumps(dict(params=net.params.tolist(), out=net.forward(X[:3]).tolist())))
+"""
+FULL = os.environ.get("LOOPNET_FAULTS_FULL", "0") not in ("", "0")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not FULL, reason="compiles every kernel twice from an empty cache (2-4 min on 2 busy cores); "
+                                     ".ci/run sets LOOPNET_FAULTS_FULL=1 to run it")
+def test_loopnet_kernels_survive_a_damaged_cache(tmp_path):
+    cache = tmp_path / "cache"
+    first = json.loads(run(FIT, tmp_path, timeout=900, NUMBA_CACHE_DIR=cache).stdout.splitlines()[-1])
+    index = sorted(glob.glob(str(cache / "**" / "*.nbi"), recursive=True))
+    data = sorted(glob.glob(str(cache / "**" / "*.nbc"), recursive=True))
+    assert index and data
+    for path in index[::2]:                       # every other index truncated ...
+        with open(path, "r+b") as f:
+            f.truncate(3)
+    for path in data[1::2]:                       # ... and every other data file garbled
+        with open(path, "wb") as f:
+            f.write(b"\x80\x05not a pickle")
+    healed = run(FIT, tmp_path, timeout=900, NUMBA_CACHE_DIR=cache)
+    assert json.loads(healed.stdout.splitlines()[-1]) == first
+    assert "compiled afresh" in healed.stderr and str(cache) in healed.stderr
