@@ -7,6 +7,7 @@ settings live here and nowhere else (STYLE.md, "Numba in one place"):
 |---|---|---|
 | ``cache`` | ``True`` unless no cache directory is writable | compiled code is reused across processes |
 | ``fastmath`` | ``{"reassoc", "contract"}`` | lets LLVM vectorise the Σ_k reductions and fuse multiply-adds; keeps NaN/Inf semantics so divergence checks still work (never ``fastmath=True``) |
+| ``error_model`` | ``"numpy"`` | x/0 gives ±inf or NaN (IEEE, as the numpy twin does) instead of raising ZeroDivisionError from inside a kernel halfway through an update: every backend reports a bad step the same way, as non-finite numbers the Python layer checks |
 | ``boundscheck`` | ``LOOPNET_BOUNDSCHECK=1`` turns it on | the debug mode the reliability tests run: an out-of-range index raises IndexError instead of reading garbage |
 
 The same kernel source also runs uncompiled: :func:`python_version` rebuilds a kernel as a
@@ -19,10 +20,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
 import types
+import warnings
 
 import numba
+from numba.core.caching import FunctionCache
 from numba.core.registry import CPUDispatcher
 from numba.extending import overload
 
@@ -31,6 +35,7 @@ FASTMATH = frozenset({"reassoc", "contract"})
 # (below it, starting the threads costs more than they save; measured in bench/).
 # A plain constant: numba freezes globals into the compiled (and cached) code.
 PARALLEL_WORK = 4_000_000
+ERROR_MODEL = "numpy"
 BOUNDSCHECK = os.environ.get("LOOPNET_BOUNDSCHECK", "0") not in ("", "0")
 
 
@@ -44,6 +49,39 @@ def _writable(path: str) -> bool:
         return False
 
 
+def _private(path: str) -> bool:
+    """Create ``path`` (mode 0700) if missing; True if it is then a real directory (not a symlink) owned by
+    this user, writable by nobody else, and writable by us.
+
+    A cache outside HOME lives in a shared directory (/tmp). numba's cache index is a pickle, so a cache
+    directory another local user created, or can write to, would let them plant code that this process
+    unpickles and runs: such a directory is never used.
+    """
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return False
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    uid = os.getuid() if hasattr(os, "getuid") else st.st_uid
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != uid or st.st_mode & 0o022:
+        return False
+    return _writable(path)
+
+
+def _fresh_private_cache(digest: str):
+    """A new private directory (mkdtemp: 0700, a name nobody could have guessed) for this process's cache."""
+    try:
+        return os.path.join(tempfile.mkdtemp(prefix=f"loopnet-{os.getuid() if hasattr(os, 'getuid') else 'user'}-"),
+                            f"numba-{digest}")
+    except OSError:
+        return None
+
+
 def _source_digest() -> str:
     """A hash of every file that holds kernels, of numba's version and of the compile flags.
 
@@ -53,7 +91,7 @@ def _source_digest() -> str:
     digest makes any change to any kernel source start a fresh cache.
     """
     package = os.path.dirname(os.path.abspath(__file__))
-    h = hashlib.sha256(f"{numba.__version__}|{sorted(FASTMATH)}|{BOUNDSCHECK}|{PARALLEL_WORK}".encode())
+    h = hashlib.sha256(f"{numba.__version__}|{sorted(FASTMATH)}|{BOUNDSCHECK}|{PARALLEL_WORK}|{ERROR_MODEL}".encode())
     for sub in ("", "kernels"):
         folder = os.path.join(package, sub)
         for name in sorted(os.listdir(folder)):
@@ -70,7 +108,8 @@ def _choose_cache() -> bool:
     |---|---|
     | ``$NUMBA_CACHE_DIR/loopnet-<digest>`` | the user set NUMBA_CACHE_DIR (e.g. a directory shared by Dask workers) |
     | ``$XDG_CACHE_HOME`` or ``~/.cache`` + ``/loopnet/numba-<digest>`` | by default |
-    | ``<tmp>/loopnet-<uid>/numba-<digest>`` | HOME is not writable |
+    | ``<tmp>/loopnet-<uid>/numba-<digest>`` | HOME is not writable; both directories 0700, owned by this user and writable by no one else |
+    | a fresh ``mkdtemp`` directory (0700) | ``<tmp>/loopnet-<uid>`` exists but belongs to someone else, is writable by others, is a symlink or is not writable |
     | no cache (compile in every process) | nothing is writable |
 
     A bounds-checked build (LOOPNET_BOUNDSCHECK=1) has its own digest, so checked and unchecked
@@ -85,19 +124,95 @@ def _choose_cache() -> bool:
         return False
     uid = os.getuid() if hasattr(os, "getuid") else "user"
     if numba.config.CACHE_DIR:  # the user chose (NUMBA_CACHE_DIR)
-        candidates = [os.path.join(numba.config.CACHE_DIR, f"loopnet-{digest}")]
+        path = os.path.join(numba.config.CACHE_DIR, f"loopnet-{digest}")
+        if not _writable(path):
+            return False
     else:
         xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        candidates = [os.path.join(xdg, "loopnet", f"numba-{digest}"),
-                      os.path.join(tempfile.gettempdir(), f"loopnet-{uid}", f"numba-{digest}")]
-    for path in candidates:
-        if _writable(path):
-            numba.config.CACHE_DIR = path
-            return True
-    return False
+        path = os.path.join(xdg, "loopnet", f"numba-{digest}")
+        if not _writable(path):           # HOME is read-only: a private directory under <tmp>
+            shared = os.path.join(tempfile.gettempdir(), f"loopnet-{uid}")
+            path = os.path.join(shared, f"numba-{digest}")
+            if not (_private(shared) and _private(path)):
+                path = _fresh_private_cache(digest)
+                if path is None or not _private(path):
+                    return False
+    numba.config.CACHE_DIR = path
+    return True
+
+
+class _SelfHealingCache(FunctionCache):
+    """numba's per-function cache, except that a damaged entry (a truncated or corrupt index or data
+    file: UnpicklingError, EOFError, ...) is a cache miss: the entry's index is removed, the kernel is
+    compiled again and the entry rewritten. Without this every call of the kernel raised the unpickling
+    error, with no word of where the cache is. The index reader itself is made safe too, for callers
+    that ask the cache file whether an entry exists (a damaged index reads as empty)."""
+
+    def __init__(self, py_func):
+        super().__init__(py_func)
+        read_index = self._cache_file._load_index
+
+        def load_index():
+            try:
+                return read_index()
+            except Exception as exc:
+                self._discard(exc)
+                return {}
+
+        self._cache_file._load_index = load_index
+
+    def load_overload(self, sig, target_context):
+        try:
+            return super().load_overload(sig, target_context)
+        except Exception as exc:
+            self._discard(exc)
+            return None
+
+    def save_overload(self, sig, data):
+        try:
+            super().save_overload(sig, data)
+        except Exception as exc:   # the compiled code still runs; only the next process recompiles
+            self._discard(exc)
+
+    def _discard(self, exc):
+        index = self._cache_file._index_path
+        try:
+            os.unlink(index)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            pass
+        warnings.warn(f"loopnet: the numba cache entry {index!r} was unreadable or unwritable "
+                      f"({type(exc).__name__}: {exc}); the kernel was compiled afresh. If this repeats, delete the "
+                      f"cache directory {numba.config.CACHE_DIR!r} (it is rebuilt on the next run)",
+                      RuntimeWarning, stacklevel=2)
+
+
+def _self_healing(dispatcher):
+    """``dispatcher`` with its cache replaced by :class:`_SelfHealingCache` (when caching is on)."""
+    if isinstance(getattr(dispatcher, "_cache", None), FunctionCache):
+        dispatcher._cache = _SelfHealingCache(dispatcher.py_func)
+    return dispatcher
 
 
 CACHE = _choose_cache()
+
+# Which threading layer runs the prange loops. numba's default order (tbb, omp, workqueue) picks GNU
+# OpenMP on Linux when TBB is not installed, and GNU OpenMP does not survive fork(): a fork-started
+# worker (multiprocessing's default on Linux before Python 3.14, joblib's "multiprocessing" backend)
+# that reaches a parallel kernel after the parent used one is killed ("fork() called from a process
+# already using GNU OpenMP, this is unsafe") and Pool.map never returns. "forksafe" asks numba for a
+# layer that survives fork:
+#
+# | installed | layer | thread-safe | fork-safe |
+# |---|---|---|---|
+# | ``tbb`` (``pip install tbb``) | tbb | yes | yes |
+# | nothing extra (Linux) | workqueue | no, but every kernel holds the GIL, so two Python threads never run one at once | yes |
+#
+# A layer the user chose (NUMBA_THREADING_LAYER set in the environment) is kept.
+THREADING_LAYER_CHOSEN_BY_USER = "NUMBA_THREADING_LAYER" in os.environ
+if not THREADING_LAYER_CHOSEN_BY_USER:
+    numba.config.THREADING_LAYER = "forksafe"
 
 # Start numba's threading layer now. A cached serial kernel that calls a parallel one (see
 # parallel_kernel) is loaded from the cache without numba noticing that it needs the threading
@@ -112,7 +227,8 @@ _KERNELS: set = set()   # every kernel's Python function (what variant() looks f
 def kernel(fn):
     """Compile ``fn`` with loopnet's one set of numba options."""
     _KERNELS.add(fn)
-    compiled = numba.njit(cache=CACHE, fastmath=set(FASTMATH), boundscheck=BOUNDSCHECK or None)(fn)
+    compiled = _self_healing(numba.njit(cache=CACHE, fastmath=set(FASTMATH), boundscheck=BOUNDSCHECK or None,
+                                        error_model=ERROR_MODEL)(fn))
     if compiled is not fn:
         # pdb's ``b hidden_error`` looks for ``__code__``: give it the Python function's, which is also what
         # the python backend runs, so a breakpoint by kernel name stops in the uncompiled loops
@@ -135,7 +251,8 @@ def parallel_kernel(fn, name):
     twin.__qualname__ = name
     twin.__module__ = py.__module__
     twin.__doc__ = py.__doc__
-    return numba.njit(cache=CACHE, fastmath=set(FASTMATH), boundscheck=BOUNDSCHECK or None, parallel=True)(twin)
+    return _self_healing(numba.njit(cache=CACHE, fastmath=set(FASTMATH), boundscheck=BOUNDSCHECK or None,
+                                    error_model=ERROR_MODEL, parallel=True)(twin))
 
 
 _python_versions: dict[int, types.FunctionType] = {}
@@ -219,7 +336,7 @@ def variant(fn, swaps, suffix):
         twin.__doc__ = py.__doc__
         if isinstance(fn, CPUDispatcher):
             options = {k: v for k, v in fn.targetoptions.items() if k != "nopython"}
-            result = numba.njit(cache=CACHE, **options)(twin)
+            result = _self_healing(numba.njit(cache=CACHE, **options)(twin))
         else:
             _KERNELS.add(twin)
             result = twin

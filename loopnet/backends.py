@@ -99,13 +99,14 @@ class LoopBackend:
 
     def predict(self, theta, X, spec):
         out = np.empty((X.shape[0], int(spec.sizes[-1])), dtype=theta.dtype)
-        self._run(spec, min(X.shape[0], PREDICT_CHUNK), "predict", theta.dtype,
-                  out, theta, X, spec.sizes, spec.acts, spec.has_bias, PREDICT_CHUNK)
+        chunk = min(PREDICT_CHUNK, X.shape[0])                 # buffers sized to the work
+        self._run(spec, chunk, "predict", theta.dtype, out, theta, X, spec.sizes, spec.acts, spec.has_bias, chunk)
         return out
 
     def evaluate(self, theta, X, Y, spec, task):
-        value, correct = self._run(spec, min(X.shape[0], PREDICT_CHUNK), "evaluate", theta.dtype,
-                                   theta, X, Y, spec.sizes, spec.acts, spec.has_bias, spec.loss, task, PREDICT_CHUNK)
+        chunk = min(PREDICT_CHUNK, X.shape[0])
+        value, correct = self._run(spec, chunk, "evaluate", theta.dtype,
+                                   theta, X, Y, spec.sizes, spec.acts, spec.has_bias, spec.loss, task, chunk)
         return float(value), int(correct)
 
     def gradients(self, theta, X, Y, spec):

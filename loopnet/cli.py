@@ -12,8 +12,8 @@ numba, NumPy and the engine are imported when a command runs. The names offered 
 ``--activation``, ``--loss``, ... are written out here for that reason; a test checks they match
 the tables in :mod:`loopnet.activations`, :mod:`loopnet.losses` and friends.
 
-Exit codes: 0 done; 1 training diverged; 2 a wrong argument or an unusable data/model file (one
-line on stderr, no traceback); 130 interrupted with Ctrl-C (what was trained is still reported,
+Exit codes: 0 done; 1 training diverged; 2 a wrong argument, an unusable data/model file or sizes
+that do not fit in memory (one line on stderr, no traceback); 130 interrupted with Ctrl-C (what was trained is still reported,
 and saved if ``--save`` was given).
 """
 from __future__ import annotations
@@ -48,7 +48,7 @@ SYNTHETIC_SHAPE = (60000, 784, 10)  # MNIST-sized unless given as synthetic:N,F,
 
 DATA_HELP = ("digits (scikit-learn's 8x8 digits, 1797 images), xor, or, and, nand (the logic gates), "
              "mnist-idx:DIR (the four MNIST IDX files in DIR; t10k is the test set), mnist-pkl:PATH "
-             "(Nielsen's mnist.pkl.gz), synthetic or synthetic:N,F,C (N examples, F features, C classes; "
+             "(Nielsen's mnist.pkl.gz: a pickle, which can run code, so it needs --allow-pickle), synthetic or synthetic:N,F,C (N examples, F features, C classes; "
              "default %s)" % ",".join(map(str, SYNTHETIC_SHAPE)))
 
 
@@ -145,12 +145,20 @@ def _test_size(text):
 
 
 def _writable_file(text):
+    """An output path: not empty, and (after following symlinks) a regular file or none yet."""
+    import stat
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the path is empty; give a file name")
     path = os.path.expanduser(text)
-    directory = os.path.dirname(os.path.abspath(path))
+    target = os.path.realpath(path)
+    directory = os.path.dirname(target)
     if not os.path.isdir(directory):
         raise argparse.ArgumentTypeError(f"{text!r}: directory {directory!r} does not exist")
-    if os.path.isdir(path):
+    if os.path.isdir(target):
         raise argparse.ArgumentTypeError(f"{text!r} is a directory; give a file name")
+    if os.path.exists(target) and not stat.S_ISREG(os.stat(target).st_mode):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a regular file (a FIFO, device or socket); "
+                                         f"loopnet writes only regular files")
     if not os.access(directory, os.W_OK):
         raise argparse.ArgumentTypeError(f"{text!r}: no permission to write in {directory!r}")
     return path
@@ -210,6 +218,9 @@ def build_parser():
     t.add_argument("--save", type=_writable_file, metavar="MODEL.npz", help="write the trained network here")
     t.add_argument("--plot", type=_writable_file, metavar="CURVES.png",
                    help="draw training and validation curves here (needs matplotlib)")
+    t.add_argument("--allow-pickle", action="store_true",
+                   help="allow --data mnist-pkl:PATH, a Python pickle: unpickling runs whatever code the file "
+                   "holds, so use it only for a file you trust (Nielsen's mnist.pkl.gz from his repository)")
     t.add_argument("--no-progress", action="store_true", help="no progress bar (per-epoch lines still print)")
     t.add_argument("--log-every", type=_number(1, integer=True),
                    help="print every k-th epoch (default: every epoch up to 50 epochs, else about 25 lines)")
@@ -357,6 +368,13 @@ def train(args):
         if importlib.util.find_spec("matplotlib") is None:
             raise UsageError("--plot needs matplotlib (pip install matplotlib, or pip install 'loopnet[plot]')")
     kind, arg = args.data
+    if kind == "mnist-pkl" and not args.allow_pickle:
+        raise UsageError(f"--data mnist-pkl:{arg} is a Python pickle, and unpickling a file runs whatever code it "
+                         f"holds; add --allow-pickle if you trust this file (or use mnist-idx:DIR)")
+    outputs = [(flag, path) for flag, path in (("--save", args.save), ("--plot", args.plot)) if path]
+    if len(outputs) == 2 and os.path.realpath(outputs[0][1]) == os.path.realpath(outputs[1][1]):
+        raise UsageError(f"--save and --plot name the same file ({args.save!r}); the plot would overwrite "
+                         f"the model: give two paths")
     d = DEFAULTS["mnist" if kind.startswith("mnist") else kind]
     Xtr, Ytr, Xte, Yte, Xva, Yva, described = load_data(kind, arg, args.test_size, args.seed)
     n_in, n_out = Xtr.shape[1], Ytr.shape[1]
@@ -476,6 +494,10 @@ def main(argv=None):
     except (ValueError, OSError, ImportError) as exc:  # bad data files, unusable paths, missing extras
         message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"{prog}: error: {message}", file=sys.stderr)
+        return 2
+    except (MemoryError, OverflowError) as exc:  # sizes or data too big for this machine
+        message = " ".join(str(exc).split()) or "the sizes asked for do not fit in memory"
+        print(f"{prog}: error: out of memory: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # outside fit (which handles its own): while loading data, say
         print(f"{prog}: interrupted", file=sys.stderr)

@@ -5,12 +5,14 @@ The file holds ``format`` ("loopnet"), ``version``, ``sizes``, ``activation``,
 ``params`` (layer by layer: W^l row by row, then b^l), in the network's own dtype, so a round trip
 gives bit-identical predictions. :func:`save` writes to a temporary file in the same directory,
 flushes it to disk and renames it over the target: an interrupted or failed save leaves an existing
-file whole.
+file whole. It writes only regular files, through symlinks to their target.
 """
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
+import zipfile
 
 import numpy as np
 
@@ -44,13 +46,8 @@ def save(net, path):
     >>> net.save(path); ln.load(path).sizes
     [2, 3, 1]
     """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"cannot save to {path!r}: directory {directory!r} does not exist")
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"cannot save to {path!r}: it is a directory; give a file name such as "
-                                f"{os.path.join(path, 'model.npz')!r}")
+    path = _target(path)
+    directory = os.path.dirname(path)
     fields = dict(
         format=np.array(FORMAT), version=np.array(VERSION, dtype=np.int64),
         sizes=np.array(net.sizes, dtype=np.int64), activation=np.array(net.activation),
@@ -85,31 +82,148 @@ def save(net, path):
         pass
 
 
-def _read_fields(path):
+_KINDS = {  # what a regular file's st_mode says it is, for the refusal message
+    stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a directory",
+}
+
+
+def _target(path):
+    """Where :func:`save` writes ``path``: the file itself, or through symlinks (each link in the chain
+    followed) their final target, so a link keeps pointing at a current model. Only regular files are
+    written: directories, FIFOs, devices and sockets are refused, as is the empty path."""
+    given = os.fspath(path)
+    if not isinstance(given, str):
+        given = os.fsdecode(given)
+    if given == "":
+        raise ValueError("cannot save: the path is empty; give a file name such as 'model.npz'")
+    target = os.path.realpath(given)
     try:
-        data = np.load(path, allow_pickle=False)
+        st = os.stat(target)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:  # ELOOP (a symlink cycle), ENAMETOOLONG, EACCES on a parent, ...
+        raise OSError(exc.errno, f"cannot save to {given!r}: {exc.strerror}") from None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        kind = _KINDS.get(stat.S_IFMT(st.st_mode), "not a regular file")
+        via = f" (where the symlink {given!r} leads)" if target != os.path.abspath(given) else ""
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(f"cannot save to {given!r}: {target!r}{via} is a directory; give a file name "
+                                    f"such as {os.path.join(given, 'model.npz')!r}")
+        raise ValueError(f"cannot save to {given!r}: {target!r}{via} is {kind}, not a regular file; "
+                         f"loopnet writes models only to regular files")
+    directory = os.path.dirname(target)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"cannot save to {given!r}: directory {directory!r} does not exist")
+    return target
+
+
+# The members a model file has, and what each may hold: (dtype kinds, "scalar" or "vector", max itemsize).
+# load() reads nothing else, and checks each member's declared shape, dtype and size before reading it.
+FIELDS = {
+    "format": ("U", "scalar", 64 * 4), "version": ("iu", "scalar", 8), "activation": ("U", "scalar", 64 * 4),
+    "output_activation": ("U", "scalar", 64 * 4), "loss": ("U", "scalar", 64 * 4),
+    "dtype": ("U", "scalar", 64 * 4), "has_bias": ("b", "scalar", 1),
+    "sizes": ("iu", "vector", 8), "params": ("f", "vector", 8),
+}
+MAX_LAYERS = 10_000
+
+
+def _header(zf, info, path):
+    """(shape, dtype, header bytes) of the .npy member ``info``, read from its header only."""
+    with zf.open(info) as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise ValueError(f".npy format version {version} (loopnet writes 1.0)")
+        return shape, dtype, f.tell()
+
+
+def _read_fields(path):
+    """The known members of the archive at ``path``, each checked from its header before it is read."""
+    try:
+        zf = zipfile.ZipFile(path)
     except PermissionError:
         raise PermissionError(f"cannot read model file {path!r}: permission denied") from None
-    except MemoryError:
-        raise
-    except Exception as exc:  # BadZipFile, ValueError (pickles, bad headers), EOFError, zlib.error, ...
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        with open(path, "rb") as f:
+            if f.read(6) == b"\x93NUMPY":
+                raise ModelFileError(f"{path!r} is a single NumPy array (.npy), not a loopnet model "
+                                     f"(.npz archive)") from None
         raise ModelFileError(f"{path!r} is not a loopnet model file (truncated, corrupt or not an .npz "
                              f"archive): {type(exc).__name__}: {exc}") from None
-    if not isinstance(data, np.lib.npyio.NpzFile):
-        raise ModelFileError(f"{path!r} is a single NumPy array (.npy), not a loopnet model (.npz archive)")
+    fields = {}
+    with zf:
+        members = {info.filename: info for info in zf.infolist()}
+        order = sorted((n for n in FIELDS if n + ".npy" in members), key=lambda n: n == "params")  # params last
+        for name in order:
+            info = members[name + ".npy"]
+            kinds, rank, itemsize = FIELDS[name]
+            try:
+                shape, dtype, header = _header(zf, info, path)
+            except Exception as exc:
+                raise ModelFileError(f"{path!r} is a damaged loopnet model file: member {name!r} has no readable "
+                                     f".npy header ({type(exc).__name__}: {exc})") from None
+            if dtype.hasobject:
+                raise ModelFileError(f"{path!r}: member {name!r} holds Python objects (a pickle, which could run "
+                                     f"code when read); loopnet model files never do, so it is not read")
+            if dtype.kind not in kinds or dtype.itemsize > itemsize:
+                raise ModelFileError(f"{path!r} is a damaged loopnet model file: member {name!r} has dtype {dtype}, "
+                                     f"expected {'text' if kinds == 'U' else 'numbers'} of kind {kinds!r}")
+            if rank == "scalar":
+                allowed = ()
+            elif name == "sizes":
+                allowed = shape if len(shape) == 1 and shape[0] <= MAX_LAYERS else None
+            else:  # params: exactly the count the sizes imply
+                allowed = (_param_count(fields, path),)
+            if shape != allowed:
+                what = "a single value" if rank == "scalar" else (
+                    f"at most {MAX_LAYERS} layer sizes" if name == "sizes" else
+                    f"the {allowed[0]} numbers that sizes {[int(n) for n in fields['sizes']]} need")
+                raise ModelFileError(f"{path!r} is a damaged loopnet model file: member {name!r} declares shape "
+                                     f"{shape}, expected {what}; it was not read")
+            nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+            if info.file_size != header + nbytes:
+                raise ModelFileError(f"{path!r} is a damaged loopnet model file: member {name!r} is "
+                                     f"{info.file_size} bytes but its header declares {header + nbytes}")
+            if name == "params":
+                from .validation import check_memory
+                check_memory(nbytes, f"loading {path!r}: its {shape[0]:,} parameters")
+            try:
+                with zf.open(info) as f:
+                    fields[name] = np.lib.format.read_array(f, allow_pickle=False)
+            except MemoryError:
+                raise
+            except Exception as exc:  # zlib.error, EOFError, BadZipFile (CRC), ValueError
+                raise ModelFileError(f"{path!r} is a damaged .npz archive (truncated or corrupt): member "
+                                     f"{name!r}: {type(exc).__name__}: {exc}") from None
+    return fields, sorted(n[:-4] if n.endswith(".npy") else n for n in members)
+
+
+def _param_count(fields, path):
+    """How many numbers θ has for the sizes and bias flag already read (params is read last)."""
     try:
-        with data:
-            return {k: data[k] for k in data.files}
-    except MemoryError:
-        raise
-    except Exception as exc:
-        raise ModelFileError(f"{path!r} is a damaged .npz archive (truncated or corrupt): "
-                             f"{type(exc).__name__}: {exc}") from None
+        sizes = [int(n) for n in fields["sizes"]]
+        has_bias = bool(fields["has_bias"])
+    except KeyError as exc:
+        raise ModelFileError(f"{path!r} is a damaged loopnet model file: it has params but no {exc.args[0]!r} "
+                             f"entry to check them against") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ModelFileError(f"{path!r} is a damaged loopnet model file: sizes {sizes} is not a list of at least "
+                             f"two positive layer sizes")
+    return sum(sizes[l] * sizes[l - 1] + (sizes[l] if has_bias else 0) for l in range(1, len(sizes)))
 
 
 def load(path, backend="loops"):
     """Read a network written by :func:`save`. Raises :class:`ModelFileError` for a truncated,
-    corrupt or foreign file or another format version, FileNotFoundError when there is none."""
+    corrupt or foreign file or another format version, FileNotFoundError when there is none.
+
+    Only the members listed in :data:`FIELDS` are read, each after its declared shape, dtype and size
+    were checked against what the file's ``sizes`` allow (a small file cannot make load allocate
+    gigabytes), and never with pickles allowed."""
     from . import validation as v
     from .backends import BACKENDS
     from .kernels.layout import split_params
@@ -121,10 +235,13 @@ def load(path, backend="loops"):
         raise FileNotFoundError(f"no model file at {path!r}")
     if os.path.isdir(path):
         raise IsADirectoryError(f"{path!r} is a directory, not a model file")
-    fields = _read_fields(path)
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):   # a FIFO would block the read forever, a device never end
+        raise ModelFileError(f"{path!r} is {_KINDS.get(stat.S_IFMT(mode), 'not a regular file')}, not a model file")
+    fields, entries = _read_fields(path)
     if "format" not in fields or fields["format"].shape != () or str(fields["format"]) != FORMAT:
         raise ModelFileError(f"{path!r} is an .npz archive but not a loopnet model (it has no format='loopnet' "
-                             f"entry; its entries are {sorted(fields)})")
+                             f"entry; its entries are {entries})")
     try:
         version = int(fields["version"])
     except (KeyError, TypeError, ValueError):

@@ -32,6 +32,90 @@ class Gradients:
     flat: np.ndarray
 
 
+_REBUILD = ("make a new network instead, e.g. Network.from_weights(net.weights, net.biases, activation=..., "
+            "output_activation=..., loss=..., dtype=...)")
+
+
+class _Fixed:
+    """A network attribute that θ and the compiled kernels were built for: readable, never assignable.
+
+    ``net.activation = "relu"`` used to change the repr and the saved file while the kernels kept
+    computing sigmoid; every such attribute is now one of these, and assigning it raises an
+    AttributeError that names it (the one mechanism for "visible state is computed state").
+    """
+
+    def __set_name__(self, owner, name):
+        self.name = name
+        self.slot = "_" + name
+
+    def __get__(self, net, owner=None):
+        if net is None:
+            return self
+        value = getattr(net, self.slot)
+        return _FixedList(value, f"{type(net).__name__}.{self.name}") if isinstance(value, tuple) else value
+
+    def __set__(self, net, value):
+        raise AttributeError(f"{type(net).__name__}.{self.name} is read-only (it is {getattr(net, self.slot)!r}, "
+                             f"and the parameters and kernels were built for it); {_REBUILD}")
+
+    def __delete__(self, net):
+        self.__set__(net, None)
+
+
+class _FixedList(list):
+    """A list handed out by a network (``sizes``, ``weights``, ``biases``) whose length and entries cannot
+    be changed through it. Reading, comparing (``net.sizes == [3, 2, 1]``) and copying work as for a list."""
+
+    def __init__(self, items, what):
+        super().__init__(items)
+        self._what = what
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError(f"{self._what} cannot be changed in place (it describes the network the kernels "
+                        f"compute); {_REBUILD}")
+
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+    append = extend = insert = pop = remove = clear = sort = reverse = _refuse
+
+    def __reduce__(self):  # pickles and copies as a plain list
+        return (list, (list(self),))
+
+
+class _ParamList(_FixedList):
+    """``net.weights`` / ``net.biases``: views into θ. ``weights[i] = array`` copies the array into the view
+    after checking its shape, range and finiteness (the shape cannot change); writes into the views
+    (``weights[i][j, k] = 0.5``) go straight to θ."""
+
+    def __init__(self, views, what, dtype):
+        super().__init__(views, what)
+        self._dtype = dtype
+
+    def __setitem__(self, index, value):
+        if isinstance(index, slice):
+            targets = range(len(self))[index]
+            values = list(value)
+            if len(values) != len(targets):
+                raise ValueError(f"{self._what}[{index.start}:{index.stop}] = ... got {len(values)} arrays for "
+                                 f"{len(targets)} layers; the number of layers cannot change")
+            for i, val in zip(targets, values):
+                self[i] = val
+            return
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not -len(self) <= index < len(self):
+            raise IndexError(f"{self._what}[{index!r}]: the network has {len(self)} layers with parameters, "
+                             f"indices 0..{len(self) - 1}")
+        i = int(index) % len(self)
+        view = list.__getitem__(self, i)
+        arg = f"{self._what}[{i}]"
+        arr = v._numeric_array(value, arg)
+        if arr.shape != view.shape:
+            raise ValueError(f"{arg} has shape {view.shape} and keeps it; got an array of shape {arr.shape}. "
+                             f"A layer of another size is another network: {_REBUILD}")
+        v.check_fits(arr, self._dtype, arg)
+        arr = np.asarray(arr, dtype=self._dtype)
+        v.check_finite(arr, arg)
+        view[...] = arr
+
+
 class Network:
     """A fully connected network with per-component backprop.
 
@@ -50,13 +134,31 @@ class Network:
 
     Draws come from ``numpy.random.default_rng(seed)``, layer by layer (W then b), so a seed gives
     the same network on every backend.
+
+    What you see is what is computed: ``sizes``, ``activation``, ``output_activation``, ``loss_name``,
+    ``dtype``, ``has_bias``, ``init`` and ``seed`` are read-only (assigning one raises an AttributeError
+    naming it); ``weights``, ``biases`` and ``params`` are views into θ that can be written in place,
+    or assigned whole arrays of the same shapes (checked); ``backend`` can be switched by name.
     """
+
+    sizes = _Fixed()
+    dtype = _Fixed()
+    activation = _Fixed()
+    output_activation = _Fixed()
+    loss_name = _Fixed()
+    has_bias = _Fixed()
+    init = _Fixed()
+    seed = _Fixed()
 
     def __init__(self, sizes, activation="sigmoid", output_activation=None, loss="quadratic", bias=True,
                  init="scaled", seed=0, dtype="float64", backend="loops"):
         sizes = v.check_sizes(sizes)
         dt = v.dtype_of(dtype)
         draw_w, draw_b = v.choice(init, INITS, "init")
+        n = sum(sizes[l] * sizes[l - 1] + (sizes[l] if bias else 0) for l in range(1, len(sizes)))
+        widest = max(sizes[l] * sizes[l - 1] for l in range(1, len(sizes)))
+        # θ in its dtype, plus the float64 draws of one layer and their concatenation on the way
+        v.check_memory(n * dt.itemsize + (n + widest) * 8, f"Network(sizes={sizes}) with {n:,} parameters")
         rng = np.random.default_rng(seed)
         Ws, bs = [], []
         for l in range(1, len(sizes)):
@@ -64,7 +166,7 @@ class Network:
             if bias:
                 bs.append(draw_b(rng, sizes[l]))
         self._build(sizes, Ws, bs if bias else None, dt, activation, output_activation, loss, backend)
-        self.init, self.seed = init, seed
+        self._init, self._seed = init, seed
 
     @classmethod
     def from_weights(cls, weights, biases=None, activation="sigmoid", output_activation=None, loss="quadratic",
@@ -79,7 +181,7 @@ class Network:
         sizes, Ws, bs, dt = v.check_weights(weights, biases, dtype)
         net = cls.__new__(cls)
         net._build(sizes, Ws, bs, dt, activation, output_activation, loss, backend)
-        net.init, net.seed = "given", None
+        net._init, net._seed = "given", None
         return net
 
     # ---- construction ---------------------------------------------------------------
@@ -97,41 +199,70 @@ class Network:
             raise ValueError("output_activation='softmax' needs at least 2 outputs (with one output it is always 1); "
                              "use 'sigmoid' for a single output")
         self._backend = v.choice(backend, BACKENDS, "backend")
-        self.sizes = list(sizes)
-        self.dtype = np.dtype(dtype)
-        self.activation = hidden.name
-        self.output_activation = output.name
-        self.loss_name = lossdef.name
-        self.has_bias = bs is not None
+        self._sizes = tuple(int(n) for n in sizes)
+        self._dtype = np.dtype(dtype)
+        self._activation = hidden.name
+        self._output_activation = output.name
+        self._loss_name = lossdef.name
+        self._has_bias = bs is not None
         acts = [hidden.code] * (len(sizes) - 2) + [output.code]
         self._spec = Spec(np.asarray(sizes, dtype=np.int64), np.asarray(acts, dtype=np.int64),
-                          self.has_bias, lossdef.code)
+                          self._has_bias, lossdef.code)
         parts = []
         for l in range(len(Ws)):
             parts.append(np.asarray(Ws[l], dtype=self.dtype).ravel())
             if bs is not None:
                 parts.append(np.asarray(bs[l], dtype=self.dtype).ravel())
         self._theta = np.ascontiguousarray(np.concatenate(parts), dtype=self.dtype)
-        self._views()
-
-    def _views(self):
-        self._weights, self._biases = split_params(self._theta, self.sizes, self.has_bias)
 
     # ---- parameters -----------------------------------------------------------------
+    # Views are made afresh on every access (L reshapes, well under a microsecond each): nothing a caller
+    # does to one (``w.shape = ...``, ``w.dtype = ...``) can change what the next caller or a kernel sees.
     @property
     def weights(self):
-        """List of L arrays; weights[i] is W of layer i+1, shape (n_{i+1}, n_i). Views into :attr:`params`."""
-        return self._weights
+        """List of L arrays; weights[i] is W of layer i+1, shape (n_{i+1}, n_i). Views into :attr:`params`:
+        ``net.weights[0][1, 2] = 0.5`` and ``net.weights[0] = W`` (same shape) change the network."""
+        Ws, _ = split_params(self._theta, self._sizes, self._has_bias)
+        return _ParamList(Ws, "weights", self._dtype)
+
+    @weights.setter
+    def weights(self, values):
+        self._set_layers("weights", values)
 
     @property
     def biases(self):
-        """List of L arrays of shape (n_{i+1},), or None for a network without biases."""
-        return self._biases
+        """List of L arrays of shape (n_{i+1},) (views into :attr:`params`), or None for a network without biases."""
+        if not self._has_bias:
+            return None
+        _, bs = split_params(self._theta, self._sizes, True)
+        return _ParamList(bs, "biases", self._dtype)
+
+    @biases.setter
+    def biases(self, values):
+        if not self._has_bias:
+            raise AttributeError(f"Network.biases: this network has no biases (bias=False), so there is nothing to "
+                                 f"set; {_REBUILD}")
+        self._set_layers("biases", values)
+
+    def _set_layers(self, name, values):
+        current = getattr(self, name)
+        if isinstance(values, np.ndarray) or not hasattr(values, "__len__") or len(values) != len(current):
+            got = (f"one array of shape {values.shape}" if isinstance(values, np.ndarray)
+                   else f"{len(values)} entries" if hasattr(values, "__len__") else type(values).__name__)
+            raise ValueError(f"Network.{name} = ... needs a list of {len(current)} arrays with shapes "
+                             f"{[a.shape for a in current]}; got {got}")
+        before = self._theta.copy()
+        try:
+            for i, val in enumerate(values):
+                current[i] = val
+        except BaseException:
+            self._theta[...] = before   # all layers or none
+            raise
 
     @property
     def params(self):
         """All parameters as one flat vector θ (layer by layer: W^l row by row, then b^l). A view: writing it changes the network."""
-        return self._theta
+        return self._theta[:]
 
     @params.setter
     def params(self, value):
@@ -157,41 +288,48 @@ class Network:
     @property
     def task(self):
         """How outputs are read as predictions: 'classes' (argmax), 'binary' (≥ ½) or 'values'."""
-        if self.output_activation == "softmax" or (self.output_activation == "sigmoid" and self.sizes[-1] > 1):
+        if self.output_activation == "softmax" or (self.output_activation == "sigmoid" and self._sizes[-1] > 1):
             return "classes"
         if self.output_activation == "sigmoid":
             return "binary"
         return "values"
 
     def __getstate__(self):
-        # the backend by name (not its compiled functions), and θ only: weights/biases are views into it
-        state = {k: val for k, val in self.__dict__.items() if k not in ("_weights", "_biases")}
+        # the backend by name (not its compiled functions); weights/biases are views made on access
+        state = dict(self.__dict__)
         state["_backend"] = self._backend.name
         return state
 
     def __setstate__(self, state):
+        state = dict(state)
+        for stale in ("_weights", "_biases"):      # pickles from before the views were made on access
+            state.pop(stale, None)
+        for name in ("sizes", "dtype", "activation", "output_activation", "loss_name", "has_bias", "init", "seed"):
+            if name in state:
+                state["_" + name] = state.pop(name)
+        state["_sizes"] = tuple(int(n) for n in state["_sizes"])
         self.__dict__.update(state)
         self._backend = BACKENDS[state["_backend"]]
-        self._views()
 
     def copy(self):
+        """An independent network: θ and the kernels' description are copied, nothing mutable is shared."""
         net = Network.__new__(Network)
         net.__dict__.update(self.__dict__)
         net._theta = self._theta.copy()
-        net._views()
+        net._spec = Spec(self._spec.sizes.copy(), self._spec.acts.copy(), self._spec.has_bias, self._spec.loss)
         return net
 
     def __repr__(self):
-        return (f"Network({self.sizes}, activation={self.activation!r}, output_activation={self.output_activation!r}, "
-                f"loss={self.loss_name!r}, bias={self.has_bias}, dtype={self.dtype.name!r}, backend={self.backend!r})")
+        return (f"Network({list(self._sizes)}, activation={self.activation!r}, output_activation={self.output_activation!r}, "
+                f"loss={self.loss_name!r}, bias={self._has_bias}, dtype={self.dtype.name!r}, backend={self.backend!r})")
 
     # ---- computing ----------------------------------------------------------------------
     def _inputs(self, X, arg="X"):
-        return v.as_inputs(X, self.sizes[0], self.dtype, arg)
+        return v.as_inputs(X, self._sizes[0], self.dtype, arg)
 
     def _data(self, X, Y, xarg="X", yarg="Y"):
         Xa, single = self._inputs(X, xarg)
-        Ya = v.as_targets(Y, Xa.shape[0], self.sizes[-1], self.dtype, single, yarg)
+        Ya = v.as_targets(Y, Xa.shape[0], self._sizes[-1], self.dtype, single, yarg)
         if self.loss_name == "cross_entropy" and (Ya.min() < 0 or Ya.max() > 1):
             raise ValueError(f"{yarg} has values in [{Ya.min():g}, {Ya.max():g}] but loss='cross_entropy' needs "
                              f"targets in [0, 1] (probabilities or one-hot rows)")
@@ -203,14 +341,20 @@ class Network:
         A = self._backend.predict(self._theta, Xa, self._spec)
         return A[0] if single else A
 
+    def _check_batch_memory(self, rows, what):
+        """z, a and δ for ``rows`` examples through every layer, and a gradient as large as θ."""
+        need = (3 * rows * sum(self._sizes) + 2 * self.n_params) * self._dtype.itemsize
+        v.check_memory(need, f"{what} ({rows:,} examples through sizes {list(self._sizes)})")
+
     def gradients(self, X, Y):
         """∂L/∂W and ∂L/∂b of the loss over the batch (X, Y), without changing the network."""
         Xa, Ya, _ = self._data(X, Y)
+        self._check_batch_memory(Xa.shape[0], "gradients")
         value, flat = self._backend.gradients(self._theta, Xa, Ya, self._spec)
         return self._unflatten(value, flat)
 
     def _unflatten(self, value, flat):
-        dW, db = split_params(flat, self.sizes, self.has_bias)
+        dW, db = split_params(flat, self._sizes, self._has_bias)
         return Gradients(float(value), dW, db, flat)
 
     def loss(self, X, Y):
@@ -222,13 +366,24 @@ class Network:
         return self._backend.evaluate(self._theta, Xa, Ya, self._spec, NO_ACCURACY)[0]
 
     def step(self, X, Y, lr):
-        """One gradient-descent step on the batch: W ← W − lr · ∂L/∂W (and b likewise). Returns L before it."""
-        lr = v.positive_number(lr, "lr")
+        """One gradient-descent step on the batch: W ← W − lr · ∂L/∂W (and b likewise). Returns L before it.
+
+        All or nothing, as an epoch of :meth:`fit`: if the loss, the gradient or any new weight is NaN or
+        infinite, θ is put back and :class:`~loopnet.TrainingDiverged` is raised."""
+        from .training import TrainingDiverged
+        lr = v.hyper_parameter(lr, "lr", self._dtype)
         Xa, Ya, _ = self._data(X, Y)
+        self._check_batch_memory(Xa.shape[0], "step")
         value, flat = self._backend.gradients(self._theta, Xa, Ya, self._spec)
         if not np.isfinite(value) or not np.all(np.isfinite(flat)):
-            raise FloatingPointError(f"the loss or its gradient is not finite (L = {value}); the step was not taken")
+            raise TrainingDiverged(f"the loss or its gradient is not finite (L = {value}); the step was not taken "
+                                   f"and the network is unchanged")
+        before = self._theta.copy()
         self._backend.sgd_update(self._theta, flat, lr)
+        if not np.all(np.isfinite(self._theta)):
+            self._theta[...] = before
+            raise TrainingDiverged(f"the step made weights NaN or infinite (lr={lr:g} is too large for these "
+                                   f"gradients); the network is unchanged. Try a smaller lr.")
         return float(value)
 
     # ---- reading outputs as predictions -------------------------------------------------

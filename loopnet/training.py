@@ -32,12 +32,18 @@ from .kernels.training import ADAM, SGD
 
 OPTIMIZERS = {"sgd": SGD, "adam": ADAM}
 WORK_PER_CALL = 2e7  # multiply-adds per compiled call when epochs are batched together (~10 ms)
+# An epoch of more than this many multiply-adds (~40 ms) is run as pieces of whole mini-batches of about
+# WORK_PER_CALL each, one compiled call per piece: Python gets control back between pieces, so a second
+# Ctrl-C abandons the epoch within about a piece instead of after the whole epoch.
+SPLIT_EPOCH_WORK = 4 * WORK_PER_CALL
 
 
 class TrainingDiverged(FloatingPointError):
-    """The loss became NaN or infinite; ``history`` holds the epochs that finished."""
+    """The loss or a weight became NaN or infinite; the network was put back as it was before the
+    update (the epoch for :meth:`Network.fit`, the step for :meth:`Network.step`). ``history`` holds the
+    epochs that finished (None for ``step``)."""
 
-    def __init__(self, message, history):
+    def __init__(self, message, history=None):
         super().__init__(message)
         self.history = history
 
@@ -113,6 +119,31 @@ class _CtrlC:
         return False
 
 
+def _epoch_in_pieces(backend, net, Xa, Ya, order, batch_size, opt, hyper, state, step, task, rows, losses, correct):
+    """One epoch visiting the rows of X in ``order``, as compiled calls of ``rows`` examples each
+    (a multiple of ``batch_size``, so the mini-batches and every update are those of one call).
+
+    Each piece is gathered (X[order[piece]]) and trained as a one-epoch call with the identity order;
+    its loss, a mean over the piece, is weighted by piece size / N (``sse`` is summed). Returns 1, or 0
+    if a piece diverged (the caller puts θ back to the start of the epoch).
+    """
+    N = order.shape[0]
+    piece_loss = np.zeros(1)
+    piece_correct = np.zeros(1, dtype=np.int64)
+    total, right = 0.0, 0
+    for start in range(0, N, rows):
+        idx = order[start:start + rows]
+        ident = np.arange(idx.shape[0], dtype=np.int64).reshape(1, -1)
+        if not backend.train_epochs(net._theta, Xa[idx], Ya[idx], ident, net._spec, int(batch_size), opt, hyper,
+                                    state, step, task, piece_loss, piece_correct):
+            return 0
+        total += piece_loss[0] if net.loss_name == "sse" else piece_loss[0] * idx.shape[0] / N
+        right += int(piece_correct[0])
+    losses[0] = total
+    correct[0] = right
+    return 1
+
+
 def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optimizer="sgd", momentum=0.0,
         l2=0.0, beta1=0.9, beta2=0.999, eps=1e-8, validation_data=None, progress=False, callback=None):
     """Train ``net`` in place on X (N, n_0), Y (N, n_L); return a :class:`History`.
@@ -121,28 +152,30 @@ def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optim
     A non-finite loss raises :class:`TrainingDiverged` naming the epoch, with the network put
     back to its weights at the start of that epoch. Ctrl-C stops training and returns the history
     so far with ``history.interrupted = True``: the first press lets the running epoch finish, a
-    second one abandons it; either way the network holds the weights at the end of the last epoch
+    second one abandons it (on every backend within about WORK_PER_CALL multiply-adds: long epochs run
+    as pieces of whole mini-batches, see :data:`SPLIT_EPOCH_WORK`); either way the network holds the weights at the end of the last epoch
     in the history.
     """
     Xa, Ya, _ = net._data(X, Y)
     N = Xa.shape[0]
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"epochs must be an integer ≥ 0, got {epochs!r}")
-    lr = v.positive_number(lr, "lr")
+    lr = v.hyper_parameter(lr, "lr", net.dtype)
     if batch_size is None:
         batch_size = N
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= N:
         raise ValueError(f"batch_size must be an integer from 1 to the number of examples N = {N} "
                          f"(or None for full batches), got {batch_size!r}")
     opt = v.choice(optimizer, OPTIMIZERS, "optimizer")
-    momentum = v.positive_number(momentum, "momentum", allow_zero=True)
-    if momentum >= 1:
-        raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
-    l2 = v.positive_number(l2, "l2", allow_zero=True)
-    for name, b in (("beta1", beta1), ("beta2", beta2)):
-        if not 0 <= v.positive_number(b, name, allow_zero=True) < 1:
-            raise ValueError(f"{name} must be in [0, 1), got {b!r}")
-    eps = v.positive_number(eps, "eps")
+    net._check_batch_memory(int(batch_size), "fit's mini-batch buffers")
+    # every hyper-parameter checked in the network's dtype, as the kernels will hold it
+    momentum = v.hyper_parameter(momentum, "momentum", net.dtype, allow_zero=True, below_one=True)
+    l2 = v.hyper_parameter(l2, "l2", net.dtype, allow_zero=True)
+    if l2:
+        v.hyper_parameter(l2 / N, f"l2/N (l2={l2:g} over N={N} examples)", net.dtype)
+    beta1 = v.hyper_parameter(beta1, "beta1", net.dtype, allow_zero=True, below_one=True)
+    beta2 = v.hyper_parameter(beta2, "beta2", net.dtype, allow_zero=True, below_one=True)
+    eps = v.hyper_parameter(eps, "eps", net.dtype)
     val = None
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
@@ -161,6 +194,13 @@ def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optim
     chunk = 1
     if val is None and callback is None and not progress:
         chunk = int(max(1, min(epochs, WORK_PER_CALL // max(per_epoch_work, 1.0))))
+    piece_rows = 0   # 0: whole epochs per call; else rows per compiled call (see SPLIT_EPOCH_WORK)
+    if per_epoch_work > SPLIT_EPOCH_WORK:
+        chunk = 1
+        batches = max(1, int(WORK_PER_CALL // (3.0 * batch_size * net.n_params)))
+        piece_rows = batches * int(batch_size)
+        if piece_rows >= N:
+            piece_rows = 0
     bar = _progress(progress, epochs)
     backend = net._backend
     ctrl_c = _CtrlC()
@@ -185,8 +225,16 @@ def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optim
                 try:
                     ctrl_c.computing = True
                     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
-                        finished = backend.train_epochs(net._theta, Xa, Ya, orders, net._spec, int(batch_size),
-                                                        opt, hyper, state, step, task, losses, correct)
+                        if piece_rows:
+                            finished = _epoch_in_pieces(backend, net, Xa, Ya, orders[0], batch_size, opt, hyper,
+                                                        state, step, task, piece_rows, losses, correct)
+                        else:
+                            finished = backend.train_epochs(net._theta, Xa, Ya, orders, net._spec, int(batch_size),
+                                                            opt, hyper, state, step, task, losses, correct)
+                    if not finished:   # a diverged piece put back only its own start: back to the epoch's
+                        net._theta[...] = backup[:net.n_params]
+                        state[...] = backup[net.n_params:]
+                        step[0] = step_before
                     ctrl_c.computing = False
                 except KeyboardInterrupt:
                     # abandoned mid-computation: back to the weights of the last epoch in the history

@@ -7,6 +7,7 @@ argument, what was given and what was expected, shapes above all.
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
 
@@ -58,6 +59,62 @@ def positive_number(value, arg, allow_zero=False):
         need = "≥ 0" if allow_zero else "> 0"
         raise ValueError(f"{arg} must be a finite number {need}, got {value!r}")
     return v
+
+
+def memory_size():
+    """Bytes of physical memory on this machine (None where the OS does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _bytes(n):
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if n < 1024 or unit == "EiB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:.3g} ZiB"
+
+
+def check_memory(nbytes, what):
+    """Refuse, before allocating, work that needs more memory than the machine has.
+
+    ``what`` names the size asked for; the MemoryError says how much it would need and how much
+    there is (instead of a bare MemoryError, or an allocation the OS kills the process for).
+    """
+    total = memory_size()
+    if total is not None and nbytes > total:
+        raise MemoryError(f"{what} would need {_bytes(nbytes)} of memory; this machine has {_bytes(total)}")
+
+
+def hyper_parameter(value, arg, dtype, allow_zero=False, below_one=False):
+    """A hyper-parameter checked as the kernels will see it: in the network's ``dtype``.
+
+    Checking in float64 and then casting let ``lr=1e-46`` become 0 in float32 (training that does
+    nothing) and ``beta1=0.99999999`` become 1 (1 − β₁ = 0: a division by zero in Adam). A value that
+    rounds to 0 (when it was not 0), to inf, or (``below_one``) to 1 is refused, naming it and the dtype.
+    Returns the value as a float, exactly as ``dtype`` holds it.
+    """
+    x = positive_number(value, arg, allow_zero=allow_zero)
+    dtype = np.dtype(dtype)
+    info = np.finfo(dtype)
+    if below_one and x >= 1:
+        raise ValueError(f"{arg} must be in [0, 1), got {value!r}")
+    with np.errstate(over="ignore", under="ignore"):
+        held = dtype.type(x)
+    if np.isinf(held):
+        raise ValueError(f"{arg}={value!r} is beyond the range of {dtype.name} (largest {float(info.max):.4g}): "
+                         f"it would become inf in this {dtype.name} network")
+    if x != 0 and held == 0:
+        raise ValueError(f"{arg}={value!r} rounds to 0 in {dtype.name} (smallest positive {dtype.name}: "
+                         f"{float(info.smallest_subnormal):.4g}), so it would have no effect; use a larger {arg} "
+                         f"or dtype='float64'")
+    if below_one and held == 1:
+        raise ValueError(f"{arg}={value!r} rounds to 1 in {dtype.name} (the largest {dtype.name} below 1 is "
+                         f"{float(1 - info.epsneg):.10g}), so 1 − {arg} would be 0; use a smaller {arg} "
+                         f"or dtype='float64'")
+    return float(held)
 
 
 def _numeric_array(data, arg):
