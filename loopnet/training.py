@@ -113,9 +113,35 @@ class _CtrlC:
         return False
 
 
+def batch_size_for(batch_size, N):
+    """The mini-batch size used on N examples: the rule shared by :func:`fit`, the scikit-learn
+    estimators and the CLI.
+
+    | ``batch_size`` | mini-batches of |
+    |---|---|
+    | an integer b ≥ 1 | min(b, N): a size larger than the data set is clipped to N (full batches) |
+    | ``None`` | N (full-batch gradient descent) |
+    | ``"auto"`` | min(200, N) (scikit-learn's MLP rule) |
+
+    >>> batch_size_for(10, 4), batch_size_for(None, 4), batch_size_for("auto", 1000)
+    (4, 4, 200)
+    """
+    if batch_size is None:
+        return N
+    if isinstance(batch_size, str) and batch_size == "auto":
+        return min(200, N)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be an integer ≥ 1 (clipped to the number of examples N = {N}), "
+                         f"None for full batches or 'auto' for min(200, N), got {batch_size!r}")
+    return int(min(batch_size, N))
+
+
 def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optimizer="sgd", momentum=0.0,
         l2=0.0, beta1=0.9, beta2=0.999, eps=1e-8, validation_data=None, progress=False, callback=None):
     """Train ``net`` in place on X (N, n_0), Y (N, n_L); return a :class:`History`.
+
+    ``batch_size``: an integer (clipped to N, so the default 10 works on any data size), ``None``
+    (full batch) or ``"auto"`` (min(200, N)); see :func:`batch_size_for`.
 
     ``callback(epoch, history)`` is called after every epoch; returning True stops training.
     A non-finite loss raises :class:`TrainingDiverged` naming the epoch, with the network put
@@ -129,11 +155,7 @@ def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optim
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"epochs must be an integer ≥ 0, got {epochs!r}")
     lr = v.positive_number(lr, "lr")
-    if batch_size is None:
-        batch_size = N
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= N:
-        raise ValueError(f"batch_size must be an integer from 1 to the number of examples N = {N} "
-                         f"(or None for full batches), got {batch_size!r}")
+    batch_size = batch_size_for(batch_size, N)
     opt = v.choice(optimizer, OPTIMIZERS, "optimizer")
     momentum = v.positive_number(momentum, "momentum", allow_zero=True)
     if momentum >= 1:
