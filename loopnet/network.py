@@ -267,4 +267,32 @@ class Network:
         from .io import save
         save(self, path)
 
+    # ---- other libraries (see interop.py) -----------------------------------------------
+    def to_torch(self):
+        """An ``nn.Sequential`` of Linear + activation modules with these weights; see :func:`loopnet.interop.to_torch`."""
+        from .interop import to_torch
+        return to_torch(self)
+
+    @classmethod
+    def from_torch(cls, module, loss="quadratic", backend="loops"):
+        """A network from an ``nn.Sequential`` of Linear + activation modules; see :func:`loopnet.interop.from_torch`."""
+        from .interop import from_torch
+        return from_torch(module, loss=loss, backend=backend)
+
+    def to_onnx(self, path, opset=17):
+        """Write an ONNX model computing :meth:`forward`; see :func:`loopnet.interop.to_onnx`."""
+        from .interop import to_onnx
+        return to_onnx(self, path, opset=opset)
+
+    def to_sklearn(self, classes=None):
+        """A fitted MLPClassifier / MLPRegressor with these weights; see :func:`loopnet.interop.to_sklearn`."""
+        from .interop import to_sklearn
+        return to_sklearn(self, classes=classes)
+
+    @classmethod
+    def from_sklearn(cls, mlp, backend="loops"):
+        """A network from a fitted MLPClassifier / MLPRegressor; see :func:`loopnet.interop.from_sklearn`."""
+        from .interop import from_sklearn
+        return from_sklearn(mlp, backend=backend)
+
 
