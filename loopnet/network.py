@@ -113,6 +113,7 @@ class Network:
                 parts.append(np.asarray(bs[l], dtype=self.dtype).ravel())
         self._theta = np.ascontiguousarray(np.concatenate(parts), dtype=self.dtype)
         self._views()
+        self.preprocessing = None  # a loopnet.datasets.Preprocessing the inputs need (set by the CLI; saved)
 
     def _views(self):
         self._weights, self._biases = split_params(self._theta, self.sizes, self.has_bias)
