@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import validation as v
-from .activations import ACTIVATIONS
+from .activations import ACTIVATIONS, ALIASES
 from .backends import BACKENDS, Spec
 from .kernels.layout import split_params
 from .kernels.loss import ARGMAX, NO_ACCURACY, THRESHOLD
@@ -84,7 +84,14 @@ class Network:
 
     # ---- construction ---------------------------------------------------------------
     def _build(self, sizes, Ws, bs, dtype, activation, output_activation, loss, backend):
-        hidden = v.choice(activation, ACTIVATIONS, "activation")
+        activation = ALIASES.get(activation, activation) if isinstance(activation, str) else activation
+        if isinstance(output_activation, str):
+            output_activation = ALIASES.get(output_activation, output_activation)
+        if not isinstance(activation, str) or activation not in ACTIVATIONS:
+            names = [k for k, a in ACTIVATIONS.items() if a.hidden_ok or len(sizes) == 2]
+            raise ValueError(f"activation={activation!r} is not a known activation; choose one of: "
+                             f"{', '.join(map(repr, names))} ('logistic' is accepted for 'sigmoid')")
+        hidden = ACTIVATIONS[activation]
         output = hidden if output_activation is None else v.choice(output_activation, ACTIVATIONS, "output_activation")
         if not hidden.hidden_ok and len(sizes) > 2:
             raise ValueError(f"activation={activation!r} cannot be used in hidden layers (softmax couples the "

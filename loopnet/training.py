@@ -43,6 +43,17 @@ class TrainingDiverged(FloatingPointError):
 
 
 @dataclass
+class OptimizerState:
+    """The optimizer's memory between calls of :func:`fit`: SGD's velocities v (n_params,) or Adam's
+    moments m and v (2 n_params,), and the number of steps taken. Pass ``history.optimizer_state``
+    back as ``fit(..., optimizer_state=...)`` to continue training as if it had not stopped
+    (scikit-learn's ``partial_fit``); it is updated in place."""
+    optimizer: str
+    values: np.ndarray
+    step: np.ndarray
+
+
+@dataclass
 class History:
     """Per-epoch record of :meth:`Network.fit`: one value per finished epoch."""
     loss: list = field(default_factory=list)
@@ -51,6 +62,7 @@ class History:
     val_accuracy: list = field(default_factory=list)
     seconds: list = field(default_factory=list)
     interrupted: bool = False
+    optimizer_state: OptimizerState | None = None
 
     @property
     def epochs(self):
@@ -137,7 +149,8 @@ def batch_size_for(batch_size, N):
 
 
 def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optimizer="sgd", momentum=0.0,
-        l2=0.0, beta1=0.9, beta2=0.999, eps=1e-8, validation_data=None, progress=False, callback=None):
+        l2=0.0, beta1=0.9, beta2=0.999, eps=1e-8, validation_data=None, progress=False, callback=None,
+        optimizer_state=None):
     """Train ``net`` in place on X (N, n_0), Y (N, n_L); return a :class:`History`.
 
     ``batch_size``: an integer (clipped to N, so the default 10 works on any data size), ``None``
@@ -173,11 +186,17 @@ def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optim
         val = (Xv, Yv, net._task_code(Yv))
 
     hyper = np.array([lr, momentum, beta1, beta2, eps, l2 / N], dtype=net.dtype)
-    state = np.zeros(2 * net.n_params if opt == ADAM else net.n_params, dtype=net.dtype)
-    step = np.zeros(1, dtype=np.int64)
+    size = 2 * net.n_params if opt == ADAM else net.n_params
+    if optimizer_state is None:
+        optimizer_state = OptimizerState(optimizer, np.zeros(size, dtype=net.dtype), np.zeros(1, dtype=np.int64))
+    elif not isinstance(optimizer_state, OptimizerState) or optimizer_state.optimizer != optimizer or \
+            optimizer_state.values.shape != (size,) or optimizer_state.values.dtype != net.dtype:
+        raise ValueError(f"optimizer_state must be the OptimizerState of an earlier fit of this network with "
+                         f"optimizer={optimizer!r} ({size} {net.dtype.name} values), got {optimizer_state!r:.80}")
+    state, step = optimizer_state.values, optimizer_state.step
     task = net._task_code(Ya)
     rng = np.random.default_rng(seed)
-    hist = History()
+    hist = History(optimizer_state=optimizer_state)
     # several epochs per compiled call when Python has nothing to do between them
     per_epoch_work = 3.0 * N * net.n_params
     chunk = 1
