@@ -11,11 +11,13 @@ plain SGD, mini-batches in a shuffled order. Each offers
 
 | name | what runs |
 |---|---|
-| ``loops`` | loopnet's compiled per-component kernels (the default backend) |
+| ``loops`` | loopnet's compiled kernels with the speed layer: blocked sums above the thresholds (the default backend) |
+| ``plain`` | loopnet's component kernels compiled as written: the derivation's loops, no blocking |
 | ``numpy`` | loopnet's NumPy twin (vectorised with matrix products) |
-| ``python`` | loopnet's kernels uncompiled (tiny workloads only) |
+| ``python`` | loopnet's component kernels uncompiled (tiny workloads only) |
 | ``nielsen`` | a per-example NumPy loop in the style of Nielsen's ``network.py`` (written here) |
 | ``torch`` | PyTorch on the CPU, the same network as ``nn.Linear`` + sigmoid (skipped when not installed) |
+| ``jax`` | JAX on the CPU: ``jax.jit`` of whole epochs, ``jax.lax.scan`` over the mini-batches, ``jax.grad`` of the loss (skipped when not installed) |
 | ``sklearn`` | ``MLPRegressor(solver="sgd")``, one epoch per ``partial_fit`` (skipped when not installed) |
 """
 from __future__ import annotations
@@ -30,7 +32,7 @@ LR = 0.5
 
 
 class Loopnet:
-    """``loops``, ``numpy`` and ``python``: a :class:`loopnet.Network` on that backend.
+    """``loops``, ``plain``, ``numpy`` and ``python``: a :class:`loopnet.Network` on that backend.
 
     ``forward`` and ``gradients`` call the backend directly (no argument checking), so they time
     the engine; ``train`` is the public ``Network.fit``.
@@ -189,6 +191,79 @@ class Torch:
         return np.concatenate([p.detach().numpy().ravel() for p in self.model.parameters()])
 
 
+class Jax:
+    """JAX on the CPU, written the way its users train a small MLP at their best: one ``jax.jit`` call runs
+    all the epochs of a ``train`` call (``jax.lax.scan`` over epochs, then over the mini-batches of the
+    epoch's permutation, drawn with ``jax.random``), each step ``params − η · jax.grad(loss)``; the last,
+    smaller mini-batch of an epoch (N mod B examples) is one more step of its own shape, inside the same
+    jitted function. float64 with ``jax_enable_x64``. Weights as loopnet's: W (n_l, n_{l−1}), z = a Wᵀ + b."""
+
+    def __init__(self, sizes, batch_size, dtype):
+        import jax
+        jax.config.update("jax_enable_x64", True)
+        import jax.numpy as jnp
+        self.jax, self.jnp = jax, jnp
+        self.dtype = jnp.float64 if dtype == "float64" else jnp.float32
+        net = ln.Network(sizes, seed=0, dtype=dtype)
+        self.theta = [(jnp.asarray(w, self.dtype), jnp.asarray(b, self.dtype)) for w, b in zip(net.weights, net.biases)]
+        self.batch_size = batch_size
+        self.key = jax.random.PRNGKey(0)
+
+        def forward(params, X):
+            a = X
+            for W, b in params:
+                a = jax.nn.sigmoid(a @ W.T + b)
+            return a
+
+        def loss(params, X, Y):
+            return jnp.sum((forward(params, X) - Y) ** 2) / (2 * X.shape[0])
+
+        grad = jax.grad(loss)
+
+        def sgd(params, X, Y):
+            g = grad(params, X, Y)
+            return [(W - LR * gW, b - LR * gb) for (W, b), (gW, gb) in zip(params, g)]
+
+        def epoch(params, key, X, Y):
+            n, B = X.shape[0], self.batch_size
+            full = n // B
+            order = jax.random.permutation(key, n)
+            Xs, Ys = X[order], Y[order]
+            if full:
+                batches = (Xs[:full * B].reshape(full, B, -1), Ys[:full * B].reshape(full, B, -1))
+                params, _ = jax.lax.scan(lambda p, xy: (sgd(p, *xy), None), params, batches)
+            if n % B:
+                params = sgd(params, Xs[full * B:], Ys[full * B:])
+            return params
+
+        def train(params, key, X, Y, epochs):
+            keys = jax.random.split(key, epochs)
+            params, _ = jax.lax.scan(lambda p, k: (epoch(p, k, X, Y), None), params, keys)
+            return params
+
+        self._forward = jax.jit(forward)
+        self._grad = jax.jit(grad)
+        self._train = jax.jit(train, static_argnums=4)
+
+    def prepare(self, X, Y):
+        return self.jnp.asarray(X, self.dtype), self.jnp.asarray(Y, self.dtype)
+
+    def forward(self, X):
+        return self._forward(self.theta, X).block_until_ready()
+
+    def gradients(self, X, Y):
+        g = self._grad(self.theta, X, Y)
+        return np.concatenate([np.asarray(p).ravel() for pair in g for p in pair])
+
+    def train(self, X, Y, epochs):
+        self.key, sub = self.jax.random.split(self.key)
+        self.theta = self._train(self.theta, sub, X, Y, epochs)
+        self.jax.block_until_ready(self.theta)
+
+    def params(self):
+        return np.concatenate([np.asarray(p).ravel() for pair in self.theta for p in pair])
+
+
 class Sklearn:
     """``MLPRegressor(activation="logistic", solver="sgd")``: squared loss, but an identity output
     layer (scikit-learn's choice for regression) and its own initialisation; one epoch per
@@ -223,12 +298,14 @@ def available(name):
             import torch  # noqa: F401
         if name == "sklearn":
             import sklearn  # noqa: F401
+        if name == "jax":
+            import jax  # noqa: F401
     except ImportError:
         return False
     return True
 
 
 def make(name, sizes, batch_size, dtype):
-    if name in ("loops", "numpy", "python"):
+    if name in ("loops", "plain", "numpy", "python"):
         return Loopnet(name, sizes, batch_size, dtype)
-    return {"nielsen": Nielsen, "torch": Torch, "sklearn": Sklearn}[name](sizes, batch_size, dtype)
+    return {"nielsen": Nielsen, "torch": Torch, "jax": Jax, "sklearn": Sklearn}[name](sizes, batch_size, dtype)

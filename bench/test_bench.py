@@ -36,16 +36,16 @@ WORKLOADS = {
     "W5": ([784, 100, 10], 60000, 10, 6000),
     "W6": ([784, 256, 256, 10], 60000, 64, 6000),
 }
-IMPLS = ["loops", "numpy", "python", "nielsen", "torch", "sklearn"]
+IMPLS = ["loops", "plain", "numpy", "python", "nielsen", "torch", "jax", "sklearn"]
 OPERATIONS = ["forward", "gradients", "train_epoch"]
 DTYPES = ["float64", "float32"]
 TINY = ("W1", "W2")
 # epochs per timed call for the tiny workloads, so one call takes milliseconds, not microseconds
-EPOCHS_PER_CALL = {"loops": 20000, "numpy": 500, "python": 20, "nielsen": 500, "torch": 100, "sklearn": 50}
+EPOCHS_PER_CALL = {"loops": 20000, "plain": 20000, "numpy": 500, "python": 20, "nielsen": 500, "torch": 100, "jax": 20000, "sklearn": 50}
 
 
 def wanted(impl, wid, op, dtype, quick):
-    if impl in ("torch", "sklearn") and not available(impl):
+    if impl in ("torch", "jax", "sklearn") and not available(impl):
         return False
     if impl == "python" and (wid not in ("W1", "W2", "W3") or (wid == "W3" and op == "train_epoch")):
         return False  # the uncompiled loops: tiny workloads only (a W3 epoch takes ~10 s)
@@ -54,7 +54,7 @@ def wanted(impl, wid, op, dtype, quick):
     if impl in ("nielsen", "sklearn") and dtype == "float32":
         return False
     if quick:
-        return wid in ("W1", "W3", "W4") and dtype == "float64" and impl in ("loops", "numpy", "nielsen", "torch")
+        return wid in ("W1", "W3", "W4") and dtype == "float64" and impl in ("loops", "plain", "numpy", "nielsen", "torch", "jax")
     return True
 
 
@@ -141,7 +141,7 @@ def test_bench(benchmark, case):
         benchmark.extra_info.update(per_unit=per_unit, unit=f"one epoch ({what})", flops_per_unit=3 * fpe * N)
         after = it.params()
         assert np.all(np.isfinite(after)) and not np.array_equal(after, start)
-        if impl in ("loops", "python"):   # one epoch from the same start gives the twin's weights
+        if impl in ("loops", "plain", "python"):   # one epoch from the same start gives the twin's weights
             a, b = make(impl, sizes, B, dtype), make("numpy", sizes, B, dtype)
             n = min(X.shape[0], 200)
             a.train(*a.prepare(X[:n], Y[:n]), 1)

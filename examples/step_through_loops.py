@@ -1,82 +1,44 @@
-"""Stop inside the per-component loops of BP2 (``hidden_error``) and look at j, k and the partial sum.
+"""Stop inside BP2's sum (``hidden_error``) for one example and one neuron, and watch it add up.
 
-The ``python`` backend runs the very same kernel source as the compiled one (the functions of
-loopnet/kernels/*.py, uncompiled, same file and line numbers), so a debugger can stop on any
-line of a kernel. Interactively you would type::
+The ``python`` backend runs the component kernels exactly as written, uncompiled, with their own
+file and line numbers. ``ln.step_into`` runs one gradient on it under pdb, stopped at the line of
+the kernel's sum when the loop variables have the values you give. Interactively::
 
-    >>> import loopnet as ln, pdb
-    >>> net = ln.Network.from_weights([[[0.4, 0.5, 0.3], [0.2, 0.7, 0.1]], [[0.1, 0.2]]], loss="mse",
-    ...                               backend="python")      # or: net.backend = "python"
-    >>> pdb.run("net.gradients([[0, 1, 2]], [[1]])")
-    (Pdb) b loopnet/kernels/backward.py:LINE    # LINE: the `delta[.., k] += W_next[j, k] * d` line
+    >>> import loopnet as ln
+    >>> net = ln.Network.from_weights([[[0.4, 0.5, 0.3], [0.2, 0.7, 0.1]], [[0.1, 0.2]]], loss="mse")
+    >>> ln.step_into("hidden_error", net, [[0, 1, 2]], [[1]], n=0, j=1)
+    (Pdb) p n, j, k, acc                        # example n, neuron j of layer 1, neuron k of layer 2
+    (Pdb) p W_next[k, j], delta_next[n, k]      # w^(2)_{k,j} and δ^(2)_k
+    (Pdb) n                                     # run the line: acc += w_kj δ_k
+    (Pdb) p acc
     (Pdb) c
-    (Pdb) p j, k, delta
-    (Pdb) c
 
-This script does the same without a keyboard: it uses :mod:`bdb`, the debugger framework pdb is
-built on, sets a breakpoint on every line of ``hidden_error`` that accumulates
-``W_next[j, k] * ...`` into ``delta`` (found by reading the kernel's source, so it keeps working
-when the kernel is reorganised), and at each stop prints the loop variables and the row of
-``delta`` being summed. Run it: ``python3 examples/step_through_loops.py``.
+This script types those commands for you (pdb reads them from a string instead of the keyboard)
+and then compares the sum with ``ln.explain``'s ∂L/∂a^(1)_2. Run it from any directory:
+``python3 examples/step_through_loops.py``. Indices in code are 0-based: j = 1 is the derivation's
+neuron 2.
 """
-import bdb
-import inspect
-
-import numpy as np
+import io
 
 import loopnet as ln
-from loopnet._numba import python_version
-from loopnet.kernels import backward
 
-
-def accumulate_lines(fn):
-    """(file, [line numbers]) of the lines of kernel ``fn`` that add W_next[j, k]·δ into delta."""
-    py = python_version(fn)
-    lines, first = inspect.getsourcelines(py)
-    hits = [first + i for i, text in enumerate(lines)
-            if "+=" in text and "W_next[j, k]" in text and "delta" in text.split("+=")[0]]
-    if not hits:  # a reorganised kernel: fall back to any accumulation into delta
-        hits = [first + i for i, text in enumerate(lines) if "+=" in text and "delta" in text.split("+=")[0]]
-    return py.__code__.co_filename, hits
-
-
-class LoopWatcher(bdb.Bdb):
-    """Stops at the breakpoints and prints the local loop variables (what `p j, k, delta` shows in pdb)."""
-
-    def __init__(self, limit=8):
-        super().__init__()
-        self.stops = []
-        self.limit = limit
-
-    def user_line(self, frame):
-        if self.break_here(frame):
-            loc = frame.f_locals
-            loops = {v: loc[v] for v in ("n", "i", "j", "k") if v in loc and isinstance(loc[v], (int, np.integer))}
-            delta = np.array(loc["delta"]) if "delta" in loc else None
-            self.stops.append((frame.f_lineno, loops, delta))
-            if len(self.stops) <= self.limit:
-                where = ", ".join(f"{v} = {x}" for v, x in loops.items())
-                row = "" if delta is None else f"   delta (partial sums Σ_j w_jk δ_j so far) = {np.array2string(delta, precision=6)}"
-                print(f"stopped at backward.py:{frame.f_lineno} in hidden_error: {where}{row}")
-            self.set_continue()
+COMMANDS = """p ('at', n, j, k, acc)
+p ('factors', W_next[k, j], delta_next[n, k])
+n
+p ('after', acc)
+c
+"""
 
 
 def main():
-    net = ln.Network.from_weights([[[0.4, 0.5, 0.3], [0.2, 0.7, 0.1]], [[0.1, 0.2]]], loss="mse",
-                                  backend="python")
-    filename, lines = accumulate_lines(backward.hidden_error)
-    print(f"breakpoints: {filename}:{lines}  (pdb: b {filename}:{lines[0]})")
-    print("loop variables are 0-based in code: j = 0 is neuron 1 (the derivation's index 1)")
-    watcher = LoopWatcher()
-    for line in lines:
-        watcher.set_break(filename, line)
-    g = watcher.runcall(net.gradients, [[0.0, 1.0, 2.0]], [[1.0]])
-    watcher.clear_all_breaks()
-    # the last stop's partial sums, before σ' multiplies them in, are ∂L/∂a^(1)_k = Σ_j w^(2)_jk δ^(2)_j
-    print(f"{len(watcher.stops)} stops; final dL/dW1 from the same run:\n{g.dW[0]}")
+    # the 3-2-1 blog post's network (seed 001): W1, W2, no biases, L = (y − ŷ)², x = (0, 1, 2), y = 1
+    net = ln.Network.from_weights([[[0.4, 0.5, 0.3], [0.2, 0.7, 0.1]], [[0.1, 0.2]]], loss="mse")
+    g = ln.step_into("hidden_error", net, [[0.0, 1.0, 2.0]], [[1.0]], n=0, j=1, stdin=io.StringIO(COMMANDS))
     d = ln.explain(net, [0, 1, 2], [1])
-    print(f"compare: explain says dL/da1[1] = {d.value('dL/da1[1]'):.6f}, dL/da1[2] = {d.value('dL/da1[2]'):.6f}")
-    return watcher
+    print(f"explain: dL/da1[2] = {d.value('dL/da1[2]'):.7f} (the sum above), "
+          f"delta1[2] = {d.value('delta1[2]'):.7f}, dL/dW1[2,3] = {d.value('dL/dW1[2,3]'):.7f}")
+    print(f"the stepped run's dL/dW1[2,3] = {g.dW[0][1, 2]:.7f}")
+    return g
 
 
 if __name__ == "__main__":

@@ -11,7 +11,9 @@ settings live here and nowhere else (STYLE.md, "Numba in one place"):
 
 The same kernel source also runs uncompiled: :func:`python_version` rebuilds a kernel as a
 plain Python function whose calls to other kernels are plain Python too, so a learner can set
-a breakpoint inside the per-component loops (the ``python`` backend).
+a breakpoint inside the per-component loops (the ``python`` backend). :func:`variant` compiles
+the same source with some callees swapped: the ``loops`` backend is the kernel tree with the
+component sums swapped for the speed layer's (kernels/blocked.py, its ``SPEEDUPS`` table).
 """
 from __future__ import annotations
 
@@ -104,9 +106,18 @@ CACHE = _choose_cache()
 numba.get_num_threads()
 
 
+_KERNELS: set = set()   # every kernel's Python function (what variant() looks for when the JIT is off)
+
+
 def kernel(fn):
     """Compile ``fn`` with loopnet's one set of numba options."""
-    return numba.njit(cache=CACHE, fastmath=set(FASTMATH), boundscheck=BOUNDSCHECK or None)(fn)
+    _KERNELS.add(fn)
+    compiled = numba.njit(cache=CACHE, fastmath=set(FASTMATH), boundscheck=BOUNDSCHECK or None)(fn)
+    if compiled is not fn:
+        # pdb's ``b hidden_error`` looks for ``__code__``: give it the Python function's, which is also what
+        # the python backend runs, so a breakpoint by kernel name stops in the uncompiled loops
+        compiled.__code__ = fn.__code__
+    return compiled
 
 
 def parallel_kernel(fn, name):
@@ -162,6 +173,58 @@ def python_version(fn):
     twin.__kwdefaults__ = py.__kwdefaults__
     _python_versions[key] = twin
     return twin
+
+
+_variants: dict[tuple[str, int], object] = {}
+
+
+def _is_kernel(value) -> bool:
+    return isinstance(value, CPUDispatcher) or (isinstance(value, types.FunctionType) and value in _KERNELS)
+
+
+def variant(fn, swaps, suffix):
+    """The kernel ``fn`` with every call to a kernel in ``swaps`` going to ``swaps[kernel]`` instead.
+
+    The kernel tree as written calls the component kernels (``train_epochs`` → ``backpropagate`` →
+    ``hidden_error``); ``variant(train_epochs, SPEEDUPS, "fast")`` is the same source compiled with
+    ``hidden_error`` replaced by ``hidden_error_fast`` wherever it is called, however deep. Only the
+    kernels on a path to a swapped one are rebuilt (as copies named ``<name>__<suffix>``, so their
+    numba cache files do not collide with the originals'); the others are shared. The replacements are
+    used as they are (a replacement may itself call the kernel it replaces). With NUMBA_DISABLE_JIT
+    the copies are plain Python, like every kernel.
+    """
+    if not _is_kernel(fn):
+        return fn
+    key = (suffix, id(fn))
+    if key in _variants:
+        return _variants[key]
+    py = _plain(fn)
+    changed = {}
+    for name in py.__code__.co_names:
+        value = py.__globals__.get(name)
+        if not _is_kernel(value):
+            continue
+        new = swaps[value] if value in swaps else variant(value, swaps, suffix)
+        if new is not value:
+            changed[name] = new
+    if not changed:
+        result = fn
+    else:
+        g = dict(py.__globals__)
+        g.update(changed)
+        name = f"{py.__name__}__{suffix}"
+        twin = types.FunctionType(py.__code__, g, name, py.__defaults__, py.__closure__)
+        twin.__qualname__ = name
+        twin.__module__ = py.__module__
+        twin.__doc__ = py.__doc__
+        if isinstance(fn, CPUDispatcher):
+            options = {k: v for k, v in fn.targetoptions.items() if k != "nopython"}
+            result = numba.njit(cache=CACHE, **options)(twin)
+        else:
+            _KERNELS.add(twin)
+            result = twin
+    _variants[key] = result
+    return result
 
 
 def one_of(x):
@@ -220,4 +283,5 @@ def jit_disabled() -> bool:
     return bool(numba.config.DISABLE_JIT)
 
 
-__all__ = ["kernel", "parallel_kernel", "one_of", "zero_of", "cast_like", "python_version", "FASTMATH", "PARALLEL_WORK", "CACHE", "BOUNDSCHECK"]
+__all__ = ["kernel", "parallel_kernel", "variant", "one_of", "zero_of", "cast_like", "python_version", "FASTMATH",
+           "PARALLEL_WORK", "CACHE", "BOUNDSCHECK"]

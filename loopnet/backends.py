@@ -1,10 +1,11 @@
-"""The three backends, one set of answers.
+"""The backends, one set of answers.
 
 | name | what runs | use it for |
 |---|---|---|
-| ``loops`` | the per-component kernels of :mod:`loopnet.kernels`, compiled by numba | speed (the default) |
+| ``loops`` | the kernels of :mod:`loopnet.kernels` compiled by numba, with the three big sums swapped for the speed layer's (:data:`loopnet.kernels.blocked.SPEEDUPS`: register-blocked, and on all cores for large layers) | speed (the default) |
+| ``plain`` | the component kernels exactly as written (one loop per index of each equation), compiled by numba | seeing what compiling the derivation's loops alone buys; the benchmark row between ``numpy`` and ``loops`` |
 | ``numpy`` | :mod:`loopnet.twin`, the same equations vectorised with matrix products | the twin the tests compare against; the benchmark baseline |
-| ``python`` | the very same kernel source, uncompiled (:func:`loopnet._numba.python_version`) | stepping through the loops with a debugger; tiny networks only |
+| ``python`` | the component kernels exactly as written, uncompiled (:func:`loopnet._numba.python_version`) | stepping through the loops with a debugger; tiny networks only |
 
 A backend is an object with ``predict``, ``gradients``, ``train_epochs`` and ``sgd_update``;
 :class:`loopnet.Network` picks one by name from :data:`BACKENDS`.
@@ -18,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import twin
-from ._numba import python_version
-from .kernels import backward, forward, loss, optimizers, training
+from ._numba import python_version, variant
+from .kernels import backward, blocked, forward, loss, optimizers, training
 
 PREDICT_CHUNK = 256  # rows per pass of the compiled forward pass (keeps its buffers in cache)
 
@@ -107,18 +108,19 @@ for _cls in (LoopBackend, NumpyBackend):
         setattr(_cls, _name, _ieee(getattr(_cls, _name)))
 
 
-_COMPILED = types.SimpleNamespace(
+_AS_WRITTEN = types.SimpleNamespace(
     predict=forward.predict, gradients=backward.gradients, evaluate=loss.evaluate,
     train_epochs=training.train_epochs, sgd_update=optimizers.sgd_update,
 )
 
 
-def _uncompiled():
-    return types.SimpleNamespace(**{name: python_version(fn) for name, fn in vars(_COMPILED).items()})
+def _kernels(make):
+    return types.SimpleNamespace(**{name: make(fn) for name, fn in vars(_AS_WRITTEN).items()})
 
 
 BACKENDS = {
-    "loops": LoopBackend("loops", _COMPILED),
+    "loops": LoopBackend("loops", _kernels(lambda fn: variant(fn, blocked.SPEEDUPS, "fast"))),
+    "plain": LoopBackend("plain", _AS_WRITTEN),
     "numpy": NumpyBackend(),
-    "python": LoopBackend("python", _uncompiled()),
+    "python": LoopBackend("python", _kernels(python_version)),
 }

@@ -46,7 +46,7 @@ class Network:
     | ``loss`` | ``mse``, ``quadratic``, ``sse``, ``cross_entropy`` (see :mod:`loopnet.losses`) |
     | ``init`` | ``scaled`` W ~ N(0, 1/n_in), b ~ N(0, 1) (Nielsen's network2); ``normal`` both N(0, 1) (network.py); ``xavier`` W ~ U(±√(6/(n_in+n_out))), b = 0; ``he`` W ~ N(0, 2/n_in), b = 0 |
     | ``dtype`` | ``float64``, ``float32`` |
-    | ``backend`` | ``loops`` (compiled kernels), ``numpy`` (the vectorised twin), ``python`` (the kernels uncompiled, for a debugger) |
+    | ``backend`` | ``loops`` (compiled kernels with the speed layer), ``plain`` (the component kernels compiled as written), ``numpy`` (the vectorised twin), ``python`` (the component kernels uncompiled, for a debugger) |
 
     Draws come from ``numpy.random.default_rng(seed)``, layer by layer (W then b), so a seed gives
     the same network on every backend.

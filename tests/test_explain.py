@@ -363,37 +363,11 @@ def test_subprocess_cli():
     assert "Errata" in r.stdout and "0.247074" in r.stdout
 
 
-# ---- stepping through the loops ----------------------------------------------------------------------
-def test_step_through_example_stops_inside_hidden_error(capsys):
-    mod = runpy.run_path(str(ROOT / "examples" / "step_through_loops.py"), run_name="step_example")
-    watcher = mod["main"]()
-    out = capsys.readouterr().out
-    assert "stopped at backward.py:" in out and "in hidden_error" in out
-    # 3-2-1 network: BP2 accumulates w_jk δ_j for j = 1 (one output) and k = 1, 2
-    assert len(watcher.stops) == 2
-    line, loops, delta = watcher.stops[1]
-    assert loops["j"] == 0 and loops["k"] == 1
-    assert delta[0, 0] == pytest.approx(0.1 * -0.22034491318204655)  # w^(2)_{1,1} δ^(2)_1 summed so far
-
-
+# ---- stepping through the loops: tests/test_stepping.py ----------------------------------------------
 def test_explain_docstring_documents_names_and_debugging():
     doc = ln.explain.__doc__
     for s in ["dL/dW1[1,2]", "new ", "after 10000 steps", 'backend="python"', "pdb", "loopnet/kernels/backward.py"]:
         assert s in doc
-
-
-def test_pdb_stops_inside_hidden_error_with_scripted_input():
-    """The guide's recipe, with pdb reading its commands from stdin instead of a keyboard."""
-    spec = runpy.run_path(str(ROOT / "examples" / "step_through_loops.py"), run_name="step_example")
-    from loopnet.kernels import backward
-    filename, lines = spec["accumulate_lines"](backward.hidden_error)
-    code = ("import loopnet as ln, pdb\n"
-            "net = ln.Network.from_weights([[[0.4, 0.5, 0.3], [0.2, 0.7, 0.1]], [[0.1, 0.2]]], loss='mse', backend='python')\n"
-            "pdb.run('net.gradients([[0, 1, 2]], [[1]])')\n")
-    commands = "".join(f"b {filename}:{line}\n" for line in lines) + "c\np ('STOP', j, k)\nclear\ny\nc\n"
-    r = subprocess.run([sys.executable, "-c", code], input=commands, capture_output=True, text=True, timeout=120,
-                       cwd=ROOT)
-    assert "('STOP', 0, 0)" in r.stdout, r.stdout + r.stderr
 
 
 def test_guide_names_real_kernels():

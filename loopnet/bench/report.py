@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 
-ORDER = ["loops", "numpy", "python", "nielsen", "torch", "sklearn"]
+ORDER = ["loops", "plain", "numpy", "python", "nielsen", "torch", "jax", "sklearn"]
 OPS = ["forward", "gradients", "train_epoch"]
 
 COLD = """
