@@ -34,6 +34,11 @@ class Spec:
     loss: int
 
 
+def _weights(sw, theta, X):
+    """The sample weights s_n (N,) in θ's dtype; ones when none are given (checked by the caller)."""
+    return np.ones(X.shape[0], dtype=theta.dtype) if sw is None else sw
+
+
 class LoopBackend:
     """Runs the kernels of :mod:`loopnet.kernels` (compiled, or their uncompiled twins)."""
 
@@ -46,19 +51,21 @@ class LoopBackend:
         self.k.predict(out, theta, X, spec.sizes, spec.acts, spec.has_bias, PREDICT_CHUNK)
         return out
 
-    def evaluate(self, theta, X, Y, spec, task):
-        value, correct = self.k.evaluate(theta, X, Y, spec.sizes, spec.acts, spec.has_bias, spec.loss, task,
+    def evaluate(self, theta, X, Y, spec, task, sw=None):
+        sw = _weights(sw, theta, X)
+        value, correct = self.k.evaluate(theta, X, Y, sw, spec.sizes, spec.acts, spec.has_bias, spec.loss, task,
                                          PREDICT_CHUNK)
         return float(value), int(correct)
 
-    def gradients(self, theta, X, Y, spec):
+    def gradients(self, theta, X, Y, spec, sw=None):
         grad = np.zeros_like(theta)
-        value = self.k.gradients(grad, theta, X, Y, spec.sizes, spec.acts, spec.has_bias, spec.loss)
+        value = self.k.gradients(grad, theta, X, Y, _weights(sw, theta, X), spec.sizes, spec.acts, spec.has_bias,
+                                 spec.loss)
         return float(value), grad
 
     def train_epochs(self, theta, X, Y, orders, spec, batch_size, optimizer, hyper, state, step, task,
-                     epoch_loss, epoch_correct):
-        return int(self.k.train_epochs(theta, X, Y, orders, spec.sizes, spec.acts, spec.has_bias, spec.loss,
+                     epoch_loss, epoch_correct, sw=None):
+        return int(self.k.train_epochs(theta, X, Y, _weights(sw, theta, X), orders, spec.sizes, spec.acts, spec.has_bias, spec.loss,
                                        batch_size, optimizer, hyper, state, step, task, epoch_loss, epoch_correct))
 
     def sgd_update(self, theta, grad, lr):
@@ -73,18 +80,18 @@ class NumpyBackend:
     def predict(self, theta, X, spec):
         return twin.predict(theta, X, spec.sizes, spec.acts, spec.has_bias)
 
-    def evaluate(self, theta, X, Y, spec, task):
-        value, correct = twin.evaluate(theta, X, Y, spec.sizes, spec.acts, spec.has_bias, spec.loss, task)
+    def evaluate(self, theta, X, Y, spec, task, sw=None):
+        value, correct = twin.evaluate(theta, X, Y, _weights(sw, theta, X), spec.sizes, spec.acts, spec.has_bias, spec.loss, task)
         return float(value), int(correct)
 
-    def gradients(self, theta, X, Y, spec):
+    def gradients(self, theta, X, Y, spec, sw=None):
         grad = np.zeros_like(theta)
-        value = twin.backpropagate(grad, theta, X, Y, spec.sizes, spec.acts, spec.has_bias, spec.loss)
+        value = twin.backpropagate(grad, theta, X, Y, _weights(sw, theta, X), spec.sizes, spec.acts, spec.has_bias, spec.loss)
         return float(value), grad
 
     def train_epochs(self, theta, X, Y, orders, spec, batch_size, optimizer, hyper, state, step, task,
-                     epoch_loss, epoch_correct):
-        return int(twin.train_epochs(theta, X, Y, orders, spec.sizes, spec.acts, spec.has_bias, spec.loss,
+                     epoch_loss, epoch_correct, sw=None):
+        return int(twin.train_epochs(theta, X, Y, _weights(sw, theta, X), orders, spec.sizes, spec.acts, spec.has_bias, spec.loss,
                                      batch_size, optimizer, hyper, state, step, task, epoch_loss, epoch_correct))
 
     def sgd_update(self, theta, grad, lr):

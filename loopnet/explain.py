@@ -200,20 +200,22 @@ class _Pass:
                                     for j in range(sizes[l])]], dtype=dt)
         self.scale = loss_scale(self.loss_code, 1, sizes[L])
         scale = dt.type(self.scale)
-        self.loss = self.scale * k["loss_terms"](self.a[L], self.z[L], self.y, self.acts[L - 1], self.loss_code)
+        one = np.ones(1, dtype=dt)  # the sample weight of the one example
+        self.loss = self.scale * k["loss_terms"](self.a[L], self.z[L], self.y, one, self.acts[L - 1], self.loss_code)
         self.loss_terms = None
         if not (self.loss_code == CROSS_ENTROPY and self.acts[L - 1] == SOFTMAX):
             self.loss_terms = np.array([self.scale * k["loss_terms"](self.a[L][:, j:j + 1], self.z[L][:, j:j + 1],
-                                                                     self.y[:, j:j + 1], self.acts[L - 1], self.loss_code)
+                                                                     self.y[:, j:j + 1], one, self.acts[L - 1],
+                                                                     self.loss_code)
                                         for j in range(sizes[L])])
         # BP1, and ∂L/∂a^L: BP1 with σ' = 1 (identity) for the squared losses
         self.delta = [None] * (L + 1)
         self.dLda = [None] * (L + 1)
         self.delta[L] = np.empty((1, sizes[L]), dtype=dt)
-        k["output_error"](self.delta[L], self.a[L], self.z[L], self.y, self.acts[L - 1], self.loss_code, scale)
+        k["output_error"](self.delta[L], self.a[L], self.z[L], self.y, one, self.acts[L - 1], self.loss_code, scale)
         if self.loss_code != CROSS_ENTROPY:
             self.dLda[L] = np.empty((1, sizes[L]), dtype=dt)
-            k["output_error"](self.dLda[L], self.a[L], self.z[L], self.y, IDENTITY, self.loss_code, scale)
+            k["output_error"](self.dLda[L], self.a[L], self.z[L], self.y, one, IDENTITY, self.loss_code, scale)
         elif self.acts[L - 1] == SIGMOID:  # σ' cancels in the kernel; undo it to show the factor
             self.dLda[L] = self.delta[L] / self.sp[L]
         else:  # softmax cross-entropy: ∂L/∂a_j = −scale·y_j/a_j

@@ -205,26 +205,48 @@ class Network:
                              f"targets in [0, 1] (probabilities or one-hot rows)")
         return Xa, Ya, single
 
+    def _sample_weight(self, sample_weight, N, arg="sample_weight"):
+        """s_n (N,) in θ's dtype, or None: finite, ≥ 0, not all 0. A weight of 2 on a row counts it twice."""
+        if sample_weight is None:
+            return None
+        try:
+            sw = np.asarray(sample_weight, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{arg} must be numbers, one per example, got {sample_weight!r:.60}") from None
+        if sw.ndim == 0:
+            sw = np.full(N, float(sw))
+        if sw.shape != (N,):
+            raise ValueError(f"{arg} has shape {sw.shape}; expected ({N},), one weight per example (row of X)")
+        if not np.all(np.isfinite(sw)) or np.any(sw < 0):
+            bad = int(np.flatnonzero(~np.isfinite(sw) | (sw < 0))[0])
+            raise ValueError(f"{arg}[{bad}] is {sw[bad]}; sample weights must be finite numbers ≥ 0")
+        if not sw.sum() > 0:
+            raise ValueError(f"{arg} is all zeros; at least one example must have a weight > 0")
+        return np.ascontiguousarray(sw, dtype=self.dtype)
+
     def forward(self, X):
         """a^L for X (N, n_0) → (N, n_L), or for one example (n_0,) → (n_L,)."""
         Xa, single = self._inputs(X)
         A = self._backend.predict(self._theta, Xa, self._spec)
         return A[0] if single else A
 
-    def gradients(self, X, Y):
-        """∂L/∂W and ∂L/∂b of the loss over the batch (X, Y), without changing the network."""
+    def gradients(self, X, Y, sample_weight=None):
+        """∂L/∂W and ∂L/∂b of the loss over the batch (X, Y), without changing the network.
+        ``sample_weight`` (N,): L = scale(Σ s_n) · Σ_n s_n e_n, so a weight of 2 is the row twice."""
         Xa, Ya, _ = self._data(X, Y)
-        value, flat = self._backend.gradients(self._theta, Xa, Ya, self._spec)
+        sw = self._sample_weight(sample_weight, Xa.shape[0])
+        value, flat = self._backend.gradients(self._theta, Xa, Ya, self._spec, sw)
         return self._unflatten(value, flat)
 
     def _unflatten(self, value, flat):
         dW, db = split_params(flat, self.sizes, self.has_bias)
         return Gradients(float(value), dW, db, flat)
 
-    def loss(self, X, Y):
-        """L over (X, Y) with the current parameters."""
+    def loss(self, X, Y, sample_weight=None):
+        """L over (X, Y) with the current parameters (weighted by ``sample_weight``, see :meth:`gradients`)."""
         Xa, Ya, _ = self._data(X, Y)
-        return self._loss_value(Xa, Ya)
+        sw = self._sample_weight(sample_weight, Xa.shape[0])
+        return self._backend.evaluate(self._theta, Xa, Ya, self._spec, NO_ACCURACY, sw)[0]
 
     def _loss_value(self, Xa, Ya):
         return self._backend.evaluate(self._theta, Xa, Ya, self._spec, NO_ACCURACY)[0]
@@ -257,11 +279,13 @@ class Network:
             return (A[..., 0] >= 0.5).astype(np.int64)
         return A
 
-    def evaluate(self, X, Y):
-        """(loss, accuracy) on (X, Y); accuracy is None unless Y holds one-hot / 0-1 class targets."""
+    def evaluate(self, X, Y, sample_weight=None):
+        """(loss, accuracy) on (X, Y); accuracy is None unless Y holds one-hot / 0-1 class targets.
+        ``sample_weight`` weights the loss (see :meth:`gradients`); accuracy counts every row once."""
         Xa, Ya, _ = self._data(X, Y)
         task = self._task_code(Ya)
-        value, correct = self._backend.evaluate(self._theta, Xa, Ya, self._spec, task)
+        sw = self._sample_weight(sample_weight, Xa.shape[0])
+        value, correct = self._backend.evaluate(self._theta, Xa, Ya, self._spec, task, sw)
         return value, (None if task == NO_ACCURACY else correct / Xa.shape[0])
 
     # ---- training and files (see training.py and io.py) ---------------------------------

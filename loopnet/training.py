@@ -150,9 +150,13 @@ def batch_size_for(batch_size, N):
 
 def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optimizer="sgd", momentum=0.0,
         l2=0.0, beta1=0.9, beta2=0.999, eps=1e-8, validation_data=None, progress=False, callback=None,
-        optimizer_state=None):
+        optimizer_state=None, sample_weight=None):
     """Train ``net`` in place on X (N, n_0), Y (N, n_L); return a :class:`History`.
 
+    ``sample_weight`` (N,), s_n ≥ 0: each mini-batch's loss is scale(Σ_batch s_n) · Σ_n s_n e_n (the
+    N of mse/quadratic/cross_entropy becomes Σ s_n), so a weight of 2 on a row equals the row twice.
+    ``seed``: an int or a ``numpy.random.Generator`` (continued, so one call of 10 epochs shuffles as
+    ten calls of 1 with the same Generator).
     ``batch_size``: an integer (clipped to N, so the default 10 works on any data size), ``None``
     (full batch) or ``"auto"`` (min(200, N)); see :func:`batch_size_for`.
 
@@ -165,6 +169,7 @@ def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optim
     """
     Xa, Ya, _ = net._data(X, Y)
     N = Xa.shape[0]
+    sw = net._sample_weight(sample_weight, N)
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"epochs must be an integer ≥ 0, got {epochs!r}")
     lr = v.positive_number(lr, "lr")
@@ -226,7 +231,7 @@ def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optim
                     ctrl_c.computing = True
                     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
                         finished = backend.train_epochs(net._theta, Xa, Ya, orders, net._spec, int(batch_size),
-                                                        opt, hyper, state, step, task, losses, correct)
+                                                        opt, hyper, state, step, task, losses, correct, sw)
                     ctrl_c.computing = False
                 except KeyboardInterrupt:
                     # abandoned mid-computation: back to the weights of the last epoch in the history
