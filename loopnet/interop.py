@@ -88,7 +88,7 @@ def to_torch(net: Network) -> Any:
         lin = nn.Linear(n_in, n_out, bias=net.has_bias, dtype=dtype)
         with torch.no_grad():
             lin.weight.copy_(torch.from_numpy(net.weights[l].copy()))
-            if net.has_bias:
+            if net.biases is not None:
                 lin.bias.copy_(torch.from_numpy(net.biases[l].copy()))
         act = getattr(nn, RENDERINGS[name].torch)
         layers += [lin, act(dim=-1) if name == "softmax" else act()]
@@ -183,13 +183,13 @@ def onnx_model(net: Network, opset: int = 17) -> Any:
         W = f"W{l}"
         inits.append(numpy_helper.from_array(np.ascontiguousarray(net.weights[l - 1]), W))
         inputs = [a, W]
-        if net.has_bias:
+        if net.biases is not None:
             inits.append(numpy_helper.from_array(np.ascontiguousarray(net.biases[l - 1]), f"b{l}"))
             inputs.append(f"b{l}")
         z = f"z{l}"
         nodes.append(helper.make_node("Gemm", inputs, [z], name=f"layer{l}_weighted_input", transB=1))
         a = "a" if l == L else f"a{l}"
-        attrs = {"axis": -1} if name == "softmax" else {}
+        attrs: dict[str, Any] = {"axis": -1} if name == "softmax" else {}
         nodes.append(helper.make_node(RENDERINGS[name].onnx, [z], [a], name=f"layer{l}_{name}", **attrs))
     graph = helper.make_graph(
         nodes, "loopnet", [helper.make_tensor_value_info("X", elem, ["N", net.sizes[0]])],
@@ -257,7 +257,7 @@ def to_sklearn(net: Network, classes: Any = None) -> Any:
     _need("sklearn", "sklearn")
     from sklearn.neural_network import MLPClassifier, MLPRegressor
     from sklearn.preprocessing import LabelBinarizer
-    if not net.has_bias:
+    if net.biases is None:
         raise ValueError("to_sklearn needs a network with biases: scikit-learn's MLPs always have intercepts")
     Ws = [W.T.copy() for W in net.weights]
     bs = [b.copy() for b in net.biases]

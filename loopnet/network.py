@@ -1,9 +1,13 @@
 """The :class:`Network`: its parameters, and the forward and backward passes through a backend."""
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import validation as v
 from .activations import ACTIVATIONS, ALIASES
@@ -11,6 +15,9 @@ from .backends import BACKENDS, Spec
 from .kernels.layout import split_params
 from .kernels.loss import ARGMAX, NO_ACCURACY, THRESHOLD
 from .losses import LOSSES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .training import History
 
 INITS = {
     # name: (weight draw given (rng, n_out, n_in), bias draw given (rng, n_out)), as in the table of Network
@@ -52,8 +59,9 @@ class Network:
     the same network on every backend.
     """
 
-    def __init__(self, sizes, activation="sigmoid", output_activation=None, loss="quadratic", bias=True,
-                 init="scaled", seed=0, dtype="float64", backend="loops"):
+    def __init__(self, sizes: Sequence[int], activation: str = "sigmoid", output_activation: str | None = None,
+                 loss: str = "quadratic", bias: bool = True, init: str = "scaled", seed: int | None = 0,
+                 dtype: str | np.dtype = "float64", backend: str = "loops") -> None:
         sizes = v.check_sizes(sizes)
         dt = v.dtype_of(dtype)
         draw_w, draw_b = v.choice(init, INITS, "init")
@@ -67,8 +75,9 @@ class Network:
         self.init, self.seed = init, seed
 
     @classmethod
-    def from_weights(cls, weights, biases=None, activation="sigmoid", output_activation=None, loss="quadratic",
-                     backend="loops", dtype=None):
+    def from_weights(cls, weights: Sequence[ArrayLike], biases: Sequence[ArrayLike] | None = None,
+                     activation: str = "sigmoid", output_activation: str | None = None, loss: str = "quadratic",
+                     backend: str = "loops", dtype: str | np.dtype | None = None) -> Network:
         """A network with the given weights (list of (n_l, n_{l−1}) arrays) and biases (list of (n_l,)
         arrays, or None for a network without biases). Sizes are read off the shapes; the arrays are copied.
 
@@ -127,17 +136,17 @@ class Network:
 
     # ---- parameters -----------------------------------------------------------------
     @property
-    def weights(self):
+    def weights(self) -> list[np.ndarray]:
         """List of L arrays; weights[i] is W of layer i+1, shape (n_{i+1}, n_i). Views into :attr:`params`."""
         return self._weights
 
     @property
-    def biases(self):
+    def biases(self) -> list[np.ndarray] | None:
         """List of L arrays of shape (n_{i+1},), or None for a network without biases."""
         return self._biases
 
     @property
-    def params(self):
+    def params(self) -> np.ndarray:
         """All parameters as one flat vector θ (layer by layer: W^l row by row, then b^l). A view: writing it changes the network."""
         return self._theta
 
@@ -151,7 +160,7 @@ class Network:
         self._theta[...] = arr
 
     @property
-    def n_params(self):
+    def n_params(self) -> int:
         return int(self._theta.size)
 
     @property
@@ -163,7 +172,7 @@ class Network:
         self._backend = v.choice(name, BACKENDS, "backend")
 
     @property
-    def task(self):
+    def task(self) -> str:
         """How outputs are read as predictions: 'classes' (argmax), 'binary' (≥ ½) or 'values'."""
         if self.output_activation == "softmax" or (self.output_activation == "sigmoid" and self.sizes[-1] > 1):
             return "classes"
@@ -182,7 +191,7 @@ class Network:
         self._backend = BACKENDS[state["_backend"]]
         self._views()
 
-    def copy(self):
+    def copy(self) -> Network:
         net = Network.__new__(Network)
         net.__dict__.update(self.__dict__)
         net._theta = self._theta.copy()
@@ -224,13 +233,13 @@ class Network:
             raise ValueError(f"{arg} is all zeros; at least one example must have a weight > 0")
         return np.ascontiguousarray(sw, dtype=self.dtype)
 
-    def forward(self, X):
+    def forward(self, X: ArrayLike) -> np.ndarray:
         """a^L for X (N, n_0) → (N, n_L), or for one example (n_0,) → (n_L,)."""
         Xa, single = self._inputs(X)
         A = self._backend.predict(self._theta, Xa, self._spec)
         return A[0] if single else A
 
-    def gradients(self, X, Y, sample_weight=None):
+    def gradients(self, X: ArrayLike, Y: ArrayLike, sample_weight: ArrayLike | None = None) -> Gradients:
         """∂L/∂W and ∂L/∂b of the loss over the batch (X, Y), without changing the network.
         ``sample_weight`` (N,): L = scale(Σ s_n) · Σ_n s_n e_n, so a weight of 2 is the row twice."""
         Xa, Ya, _ = self._data(X, Y)
@@ -242,7 +251,7 @@ class Network:
         dW, db = split_params(flat, self.sizes, self.has_bias)
         return Gradients(float(value), dW, db, flat)
 
-    def loss(self, X, Y, sample_weight=None):
+    def loss(self, X: ArrayLike, Y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         """L over (X, Y) with the current parameters (weighted by ``sample_weight``, see :meth:`gradients`)."""
         Xa, Ya, _ = self._data(X, Y)
         sw = self._sample_weight(sample_weight, Xa.shape[0])
@@ -251,7 +260,7 @@ class Network:
     def _loss_value(self, Xa, Ya):
         return self._backend.evaluate(self._theta, Xa, Ya, self._spec, NO_ACCURACY)[0]
 
-    def step(self, X, Y, lr):
+    def step(self, X: ArrayLike, Y: ArrayLike, lr: float) -> float:
         """One gradient-descent step on the batch: W ← W − lr · ∂L/∂W (and b likewise). Returns L before it."""
         lr = v.positive_number(lr, "lr")
         Xa, Ya, _ = self._data(X, Y)
@@ -269,7 +278,7 @@ class Network:
             return THRESHOLD
         return NO_ACCURACY
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Class index per row for classification outputs ('classes': argmax; 'binary': 1 if a ≥ ½),
         the output values otherwise (see :attr:`task`)."""
         A = self.forward(X)
@@ -279,7 +288,8 @@ class Network:
             return (A[..., 0] >= 0.5).astype(np.int64)
         return A
 
-    def evaluate(self, X, Y, sample_weight=None):
+    def evaluate(self, X: ArrayLike, Y: ArrayLike,
+                 sample_weight: ArrayLike | None = None) -> tuple[float, float | None]:
         """(loss, accuracy) on (X, Y); accuracy is None unless Y holds one-hot / 0-1 class targets.
         ``sample_weight`` weights the loss (see :meth:`gradients`); accuracy counts every row once."""
         Xa, Ya, _ = self._data(X, Y)
@@ -289,40 +299,41 @@ class Network:
         return value, (None if task == NO_ACCURACY else correct / Xa.shape[0])
 
     # ---- training and files (see training.py and io.py) ---------------------------------
-    def fit(self, X, Y, epochs=30, lr=3.0, batch_size=10, **options):
+    def fit(self, X: ArrayLike, Y: ArrayLike, epochs: int = 30, lr: float = 3.0,
+            batch_size: int | str | None = 10, **options: Any) -> History:
         """Mini-batch gradient descent; see :func:`loopnet.training.fit` for every option."""
         from .training import fit
         return fit(self, X, Y, epochs=epochs, lr=lr, batch_size=batch_size, **options)
 
-    def save(self, path):
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Write the network to ``path`` (.npz) atomically; see :func:`loopnet.io.save`."""
         from .io import save
         save(self, path)
 
     # ---- other libraries (see interop.py) -----------------------------------------------
-    def to_torch(self):
+    def to_torch(self) -> Any:
         """An ``nn.Sequential`` of Linear + activation modules with these weights; see :func:`loopnet.interop.to_torch`."""
         from .interop import to_torch
         return to_torch(self)
 
     @classmethod
-    def from_torch(cls, module, loss="quadratic", backend="loops"):
+    def from_torch(cls, module: Any, loss: str = "quadratic", backend: str = "loops") -> Network:
         """A network from an ``nn.Sequential`` of Linear + activation modules; see :func:`loopnet.interop.from_torch`."""
         from .interop import from_torch
         return from_torch(module, loss=loss, backend=backend)
 
-    def to_onnx(self, path, opset=17):
+    def to_onnx(self, path: str | os.PathLike[str], opset: int = 17) -> str:
         """Write an ONNX model computing :meth:`forward`; see :func:`loopnet.interop.to_onnx`."""
         from .interop import to_onnx
         return to_onnx(self, path, opset=opset)
 
-    def to_sklearn(self, classes=None):
+    def to_sklearn(self, classes: ArrayLike | None = None) -> Any:
         """A fitted MLPClassifier / MLPRegressor with these weights; see :func:`loopnet.interop.to_sklearn`."""
         from .interop import to_sklearn
         return to_sklearn(self, classes=classes)
 
     @classmethod
-    def from_sklearn(cls, mlp, backend="loops"):
+    def from_sklearn(cls, mlp: Any, backend: str = "loops") -> Network:
         """A network from a fitted MLPClassifier / MLPRegressor; see :func:`loopnet.interop.from_sklearn`."""
         from .interop import from_sklearn
         return from_sklearn(mlp, backend=backend)
