@@ -129,7 +129,7 @@ def test_shell_commands_run(path, tmp_path):
 
 def test_readme_setup_commands_name_the_distribution():
     readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
-    import tomllib
+    tomllib = pytest.importorskip("tomllib")   # Python ≥ 3.11
     with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
         meta = tomllib.load(f)["project"]
     assert meta["name"] == "loopnet-backprop" and f"**`{meta['name']}`**" in readme
