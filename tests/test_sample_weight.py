@@ -44,6 +44,18 @@ def test_weight_two_equals_the_row_twice(backend, act, out, loss, sizes):
     assert net.evaluate(X, Y, sample_weight=counts)[0] == pytest.approx(g_d.loss, rel=1e-12)
 
 
+def test_weights_through_the_parallel_blocked_kernels():
+    """BP4 of layer 1 is 200 examples × 200 × 100 = 4e6 multiply-adds: the prange blocked kernel."""
+    X, Y = data(200, 100, 4, seed=8)
+    counts = np.random.default_rng(9).integers(0, 3, 200)
+    net = Network([100, 200, 4], seed=1)
+    g_w = net.gradients(X, Y, sample_weight=counts)
+    g_d = net.gradients(*doubled(X, Y, counts))
+    np.testing.assert_allclose(g_w.flat, g_d.flat, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(g_w.flat, Network([100, 200, 4], seed=1, backend="numpy").gradients(
+        X, Y, sample_weight=counts).flat, rtol=0, atol=1e-12)
+
+
 @pytest.mark.parametrize("act,out,loss", COMBOS)
 def test_fractional_weights_loops_equal_twin_and_finite_differences(act, out, loss):
     X, Y = data(23, 5, 3, seed=2, classes=(out == "softmax"))
