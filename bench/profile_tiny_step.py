@@ -13,12 +13,12 @@ sp = net._spec
 B=4; total=5
 zeros=np.zeros(2); zbuf=np.empty(B*total); abuf=np.empty(B*total); dbuf=np.empty(B*total)
 a0=np.array([[0,0],[0,1],[1,0],[1,1.]])
-y=np.array([[0],[1],[1],[1.]]); grad=np.empty(net.n_params)
+y=np.array([[0],[1],[1],[1.]]); grad=np.empty(net.n_params); sw=np.ones(4)
 @njit
-def bp(K, grad, theta, a0, y, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf):
+def bp(K, grad, theta, a0, y, sw, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf):
     s=0.0
     for i in range(K):
-        s+=backpropagate(grad, theta, a0, y, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, 4, 4)
+        s+=backpropagate(grad, theta, a0, y, sw, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, 4, 4)
     return s
 @njit
 def ff(K, theta, a0, sizes, acts, has_bias, zeros, zbuf, abuf):
@@ -38,9 +38,9 @@ def he(K, d, W, z, a):
 def wg(K, dW, d, a):
     for i in range(K): weight_gradient(dW, d, a)
 @njit
-def lt(K, a, z, y):
+def lt(K, a, z, y, sw):
     s=0.0
-    for i in range(K): s+=loss_terms(a, z, y, 0, 1)
+    for i in range(K): s+=loss_terms(a, z, y, sw, 0, 1)
     return s
 @njit
 def cc(K, a, y):
@@ -49,6 +49,6 @@ def cc(K, a, y):
     return s
 K=200000
 y2=np.random.random((4,2))
-for f,args in [(bp,(K,grad,net._theta,a0,y,sp.sizes,sp.acts,sp.has_bias,sp.loss,zeros,zbuf,abuf,dbuf)),(ff,(K,net._theta,a0,sp.sizes,sp.acts,sp.has_bias,zeros,zbuf,abuf)),
-               (wi,(K,z,W,b,a0)),(act,(K,a,z)),(he,(K,d,W,z,a)),(wg,(K,dW,d,a)),(lt,(K,a,z,y2)),(cc,(K,a,y2))]:
+for f,args in [(bp,(K,grad,net._theta,a0,y,sw,sp.sizes,sp.acts,sp.has_bias,sp.loss,zeros,zbuf,abuf,dbuf)),(ff,(K,net._theta,a0,sp.sizes,sp.acts,sp.has_bias,zeros,zbuf,abuf)),
+               (wi,(K,z,W,b,a0)),(act,(K,a,z)),(he,(K,d,W,z,a)),(wg,(K,dW,d,a)),(lt,(K,a,z,y2,sw)),(cc,(K,a,y2))]:
     f(*args); t=time.perf_counter(); f(*args); print(f.__name__, round((time.perf_counter()-t)/K*1e9), "ns")

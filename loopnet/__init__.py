@@ -8,6 +8,7 @@ Notation (one notation, used everywhere; Nielsen's order for weights, scikit-lea
 | weight w^l_{jk}: from neuron k of layer l−1 to neuron j of layer l | ``W[j, k]`` of layer l (``net.weights[l-1]``) | (n_l, n_{l−1}) |
 | bias b^l_j | ``b[j]`` (``net.biases[l-1]``) | (n_l,) |
 | inputs, one example per row | ``X`` (= a^0) | (N, n_0) |
+| sample weight s_n of example n (L weights e_n by s_n; the N of the scale is Σ s_n) | ``sw`` | (N,) |
 | z^l_j = Σ_k w^l_{jk} a^{l−1}_k + b^l_j | ``z[n, j]`` | (N, n_l) |
 | a^l_j = σ(z^l_j) | ``a[n, j]`` | (N, n_l) |
 | δ^l_j = ∂L/∂z^l_j | ``delta[n, j]`` | (N, n_l) |

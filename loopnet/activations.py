@@ -97,3 +97,4 @@ ACTIVATIONS: dict[str, Activation] = {
     "softmax": Activation("softmax", SOFTMAX, _np_softmax, None, (0.0, 1.0), False),
 }
 BY_CODE = {a.code: a for a in ACTIVATIONS.values()}
+ALIASES = {"logistic": "sigmoid"}  # other libraries' names (scikit-learn's MLP says 'logistic')

@@ -46,6 +46,11 @@ COMPILE_SECONDS = {"component": 8, "blocked": 12, "parallel": 20}
 _ANNOUNCED: set = set()   # (tree, dtype) already announced in this process
 
 
+def _weights(sw, theta, X):
+    """The sample weights s_n (N,) in θ's dtype; ones when none are given (checked by the caller)."""
+    return np.ones(X.shape[0], dtype=theta.dtype) if sw is None else sw
+
+
 def compile_notice(tree, dtype, out=None):
     """The line printed (on stderr) before a tree of kernels is compiled from nothing in this process."""
     from . import _numba
@@ -103,23 +108,23 @@ class LoopBackend:
         self._run(spec, chunk, "predict", theta.dtype, out, theta, X, spec.sizes, spec.acts, spec.has_bias, chunk)
         return out
 
-    def evaluate(self, theta, X, Y, spec, task):
+    def evaluate(self, theta, X, Y, spec, task, sw=None):
         chunk = min(PREDICT_CHUNK, X.shape[0])
-        value, correct = self._run(spec, chunk, "evaluate", theta.dtype,
-                                   theta, X, Y, spec.sizes, spec.acts, spec.has_bias, spec.loss, task, chunk)
+        value, correct = self._run(spec, chunk, "evaluate", theta.dtype, theta, X, Y, _weights(sw, theta, X),
+                                   spec.sizes, spec.acts, spec.has_bias, spec.loss, task, chunk)
         return float(value), int(correct)
 
-    def gradients(self, theta, X, Y, spec):
+    def gradients(self, theta, X, Y, spec, sw=None):
         grad = np.zeros_like(theta)
         value = self._run(spec, X.shape[0], "gradients", theta.dtype,
-                          grad, theta, X, Y, spec.sizes, spec.acts, spec.has_bias, spec.loss)
+                          grad, theta, X, Y, _weights(sw, theta, X), spec.sizes, spec.acts, spec.has_bias, spec.loss)
         return float(value), grad
 
     def train_epochs(self, theta, X, Y, orders, spec, batch_size, optimizer, hyper, state, step, task,
-                     epoch_loss, epoch_correct):
+                     epoch_loss, epoch_correct, sw=None):
         return int(self._run(spec, min(batch_size, X.shape[0]), "train_epochs", theta.dtype,
-                             theta, X, Y, orders, spec.sizes, spec.acts, spec.has_bias, spec.loss,
-                             batch_size, optimizer, hyper, state, step, task, epoch_loss, epoch_correct))
+                             theta, X, Y, _weights(sw, theta, X), orders, spec.sizes, spec.acts, spec.has_bias,
+                             spec.loss, batch_size, optimizer, hyper, state, step, task, epoch_loss, epoch_correct))
 
     def sgd_update(self, theta, grad, lr):
         self._run(None, 0, "sgd_update", theta.dtype,                # no sums: the component kernel
@@ -134,18 +139,18 @@ class NumpyBackend:
     def predict(self, theta, X, spec):
         return twin.predict(theta, X, spec.sizes, spec.acts, spec.has_bias)
 
-    def evaluate(self, theta, X, Y, spec, task):
-        value, correct = twin.evaluate(theta, X, Y, spec.sizes, spec.acts, spec.has_bias, spec.loss, task)
+    def evaluate(self, theta, X, Y, spec, task, sw=None):
+        value, correct = twin.evaluate(theta, X, Y, _weights(sw, theta, X), spec.sizes, spec.acts, spec.has_bias, spec.loss, task)
         return float(value), int(correct)
 
-    def gradients(self, theta, X, Y, spec):
+    def gradients(self, theta, X, Y, spec, sw=None):
         grad = np.zeros_like(theta)
-        value = twin.backpropagate(grad, theta, X, Y, spec.sizes, spec.acts, spec.has_bias, spec.loss)
+        value = twin.backpropagate(grad, theta, X, Y, _weights(sw, theta, X), spec.sizes, spec.acts, spec.has_bias, spec.loss)
         return float(value), grad
 
     def train_epochs(self, theta, X, Y, orders, spec, batch_size, optimizer, hyper, state, step, task,
-                     epoch_loss, epoch_correct):
-        return int(twin.train_epochs(theta, X, Y, orders, spec.sizes, spec.acts, spec.has_bias, spec.loss,
+                     epoch_loss, epoch_correct, sw=None):
+        return int(twin.train_epochs(theta, X, Y, _weights(sw, theta, X), orders, spec.sizes, spec.acts, spec.has_bias, spec.loss,
                                      batch_size, optimizer, hyper, state, step, task, epoch_loss, epoch_correct))
 
     def sgd_update(self, theta, grad, lr):

@@ -1,9 +1,12 @@
-"""The ``loopnet`` command (also ``python -m loopnet``): ``train`` and ``explain``.
+"""The ``loopnet`` command (also ``python -m loopnet``): ``train``, ``evaluate``, ``predict`` and ``explain``.
 
 ::
 
     loopnet train --data digits                      # 64-30-10 sigmoid, 30 epochs: ~97 % held out
-    loopnet train --data xor --save xor.npz
+    loopnet train --data xor --save /tmp/xor.npz
+    loopnet train --data csv:iris.csv --label-column species --save /tmp/iris.npz   # your own data
+    loopnet evaluate --model /tmp/iris.npz --data csv:iris.csv --label-column species
+    loopnet predict --model /tmp/iris.npz --data csv:new.csv --out /tmp/predictions.csv
     loopnet train --data mnist-idx:~/data/mnist --sizes 784,30,10 --plot curves.png
     loopnet explain --example by-hand-3-2-1 --format markdown
 
@@ -33,6 +36,8 @@ DTYPE_NAMES = ("float64", "float32")
 INIT_NAMES = ("scaled", "normal", "xavier", "he")
 GATE_NAMES = ("xor", "or", "and", "nand")
 FORMATS = ("text", "markdown", "latex", "html")
+SCALING_NAMES = ("standard", "minmax", "none")   # loopnet.datasets.SCALINGS
+TASK_NAMES = ("auto", "classification", "regression")
 
 # Per data set: the hidden layers, epochs, lr and mini-batch size used when not given.
 # digits: 64-30-10 sigmoid, quadratic, lr 3, batch 10, 30 epochs on a stratified 80/20 split
@@ -43,13 +48,15 @@ DEFAULTS = {
     "gate": dict(hidden=[3], epochs=3000, lr=3.0, batch_size=None),
     "mnist": dict(hidden=[30], epochs=30, lr=3.0, batch_size=10),       # Nielsen's chapter 1 settings
     "synthetic": dict(hidden=[30], epochs=30, lr=3.0, batch_size=10),
+    "file": dict(hidden=[30], epochs=30, lr=3.0, batch_size=10),       # csv:PATH and npz:PATH
 }
 SYNTHETIC_SHAPE = (60000, 784, 10)  # MNIST-sized unless given as synthetic:N,F,C
 
 DATA_HELP = ("digits (scikit-learn's 8x8 digits, 1797 images), xor, or, and, nand (the logic gates), "
              "mnist-idx:DIR (the four MNIST IDX files in DIR; t10k is the test set), mnist-pkl:PATH "
-             "(Nielsen's mnist.pkl.gz: a pickle, which can run code, so it needs --allow-pickle), synthetic or synthetic:N,F,C (N examples, F features, C classes; "
-             "default %s)" % ",".join(map(str, SYNTHETIC_SHAPE)))
+             "(Nielsen's mnist.pkl.gz: a pickle, which can run code, so it needs --allow-pickle), synthetic or "
+             "synthetic:N,F,C (N examples, F features, C classes; default %s), csv:PATH (one example per row; the "
+             "label column is --label-column), npz:PATH (arrays --x-key and --y-key)" % ",".join(map(str, SYNTHETIC_SHAPE)))
 
 
 class UsageError(Exception):
@@ -87,8 +94,15 @@ def _data_spec(text):
         if name == "mnist-pkl" and not os.path.isfile(path):
             raise argparse.ArgumentTypeError(f"mnist-pkl: no file {rest!r} (expected Nielsen's mnist.pkl.gz)")
         return (name, path)
+    if name in ("csv", "npz"):
+        if not rest:
+            raise argparse.ArgumentTypeError(f"{name} needs a path: {name}:PATH")
+        path = os.path.expanduser(rest)
+        if not os.path.isfile(path):
+            raise argparse.ArgumentTypeError(f"{name}: no file {rest!r}")
+        return (name, path)
     raise argparse.ArgumentTypeError(f"{text!r} is not a data set; choose digits, xor, or, and, nand, "
-                                     f"mnist-idx:DIR, mnist-pkl:PATH, synthetic or synthetic:N,F,C")
+                                     f"mnist-idx:DIR, mnist-pkl:PATH, synthetic or synthetic:N,F,C, csv:PATH, npz:PATH")
 
 
 def _sizes(text):
@@ -105,12 +119,15 @@ def _sizes(text):
 def _batch_size(text):
     if text in ("full", "none", "None", "all"):
         return None
+    if text == "auto":
+        return "auto"
     try:
         value = int(text)
     except ValueError:
         value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer or 'full' (the whole training set)")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer, 'full' (the whole training set) or "
+                                         f"'auto' (min(200, N))")
     return value
 
 
@@ -169,8 +186,8 @@ class _Help(argparse.HelpFormatter):
 
     def _get_help_string(self, action):
         text = action.help or ""
-        if "default" not in text and action.default not in (None, False, argparse.SUPPRESS) \
-                and action.option_strings:
+        shown = action.default is not None and action.default is not False and action.default != argparse.SUPPRESS
+        if "default" not in text and shown and action.option_strings:  # 0 and 0.0 are shown too
             text += " (default: %(default)s)"
         return text
 
@@ -185,7 +202,7 @@ def build_parser():
     parser = _Parser(prog="loopnet", description="Small fully connected networks with per-component "
                      "backpropagation: train one, or explain one gradient step component by component.")
     parser.add_argument("--version", action="version", version=f"loopnet {_version()}")
-    sub = parser.add_subparsers(dest="command", metavar="{train,explain,compile}", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="{train,evaluate,predict,explain,compile}", parser_class=_Parser)
     sub.required = True
 
     t = sub.add_parser("train", help="train a network and report loss/accuracy per epoch",
@@ -200,7 +217,8 @@ def build_parser():
                    "(default 30; gates 3000)")
     t.add_argument("--lr", type=_number(0, strict=True), help="learning rate eta (default 3.0 for every data set)")
     t.add_argument("--batch-size", type=_batch_size, default=argparse.SUPPRESS,
-                   help="mini-batch size, or 'full' for full-batch gradient descent (default 10; gates full)")
+                   help="mini-batch size (clipped to the number of training examples), 'full' for full-batch "
+                   "gradient descent, or 'auto' for min(200, N) (default 10; gates full)")
     t.add_argument("--activation", choices=ACTIVATION_NAMES, default="sigmoid", help="hidden-layer activation")
     t.add_argument("--output-activation", choices=OUTPUT_ACTIVATION_NAMES, help="output activation "
                    "(default: the same as --activation)")
@@ -215,7 +233,9 @@ def build_parser():
     t.add_argument("--dtype", choices=DTYPE_NAMES, default="float64", help="floating-point type")
     t.add_argument("--test-size", type=_test_size, default=0.2,
                    help="held-out part when the data has no test set: a fraction or a number of examples")
-    t.add_argument("--save", type=_writable_file, metavar="MODEL.npz", help="write the trained network here")
+    _file_data_options(t, train=True)
+    t.add_argument("--save", type=_writable_file, metavar="MODEL.npz", help="write the trained network here "
+                   "(with the preprocessing applied and the class labels, which evaluate and predict reuse)")
     t.add_argument("--plot", type=_writable_file, metavar="CURVES.png",
                    help="draw training and validation curves here (needs matplotlib)")
     t.add_argument("--allow-pickle", action="store_true",
@@ -224,6 +244,26 @@ def build_parser():
     t.add_argument("--no-progress", action="store_true", help="no progress bar (per-epoch lines still print)")
     t.add_argument("--log-every", type=_number(1, integer=True),
                    help="print every k-th epoch (default: every epoch up to 50 epochs, else about 25 lines)")
+
+    ev = sub.add_parser("evaluate", help="loss, accuracy and confusion matrix of a saved model on data",
+                        description="Apply the model's recorded preprocessing to the data and report the loss, "
+                        "and for classifiers the accuracy and the confusion matrix.", formatter_class=_Help)
+    ev.add_argument("--model", type=_model_file, required=True, metavar="MODEL.npz", help="a model saved by train")
+    ev.add_argument("--data", type=_data_spec, required=True, metavar="NAME", help=DATA_HELP)
+    _file_data_options(ev, train=False)
+    ev.add_argument("--backend", choices=BACKEND_NAMES, default="loops", help="loops (compiled), numpy, python")
+
+    pr = sub.add_parser("predict", help="write a saved model's predictions for data to a file",
+                        description="Apply the model's recorded preprocessing to the inputs and write one row per "
+                        "example: the predicted label (classifiers) and the outputs a^L.", formatter_class=_Help)
+    pr.add_argument("--model", type=_model_file, required=True, metavar="MODEL.npz", help="a model saved by train")
+    pr.add_argument("--data", type=_data_spec, required=True, metavar="NAME",
+                    help=DATA_HELP + "; a CSV or NPZ file may hold the inputs only")
+    _file_data_options(pr, train=False)
+    pr.add_argument("--out", type=_writable_file, required=True, metavar="FILE",
+                    help="where to write: .csv (a header row, then prediction and outputs per example) or .npz "
+                    "(arrays prediction and outputs)")
+    pr.add_argument("--backend", choices=BACKEND_NAMES, default="loops", help="loops (compiled), numpy, python")
 
     from .worked_examples import EXAMPLES  # pure data, imports nothing heavy
     e = sub.add_parser("explain", help="show one gradient-descent step as the chain-rule products it is",
@@ -266,6 +306,28 @@ def build_parser():
     return parser
 
 
+def _model_file(text):
+    path = os.path.expanduser(text)
+    if not os.path.isfile(path):
+        raise argparse.ArgumentTypeError(f"no model file {text!r}")
+    return path
+
+
+def _file_data_options(p, train):
+    """Options that say how to read --data csv:PATH / npz:PATH."""
+    p.add_argument("--label-column", default="-1", metavar="COLUMN",
+                   help="csv: the label column, by header name or index (0-based, -1 the last)")
+    p.add_argument("--x-key", default="X", metavar="KEY", help="npz: the array of inputs (N, n_0)")
+    p.add_argument("--y-key", default="y", metavar="KEY", help="npz: the labels (N,) or targets (N, n_L)")
+    if train:
+        p.add_argument("--task", choices=TASK_NAMES, default="auto",
+                       help="csv/npz: classification (one output per class) or regression; auto: classification "
+                       "when every label is an integer or a word")
+        p.add_argument("--scale", choices=SCALING_NAMES, default="standard",
+                       help="csv/npz: input scaling learnt on the training part and saved with the model "
+                       "(standard: zero mean, unit variance per feature; minmax: [0, 1])")
+
+
 def _dtypes(text):
     names = [t.strip() for t in text.split(",") if t.strip()]
     bad = [t for t in names if t not in DTYPE_NAMES]
@@ -285,22 +347,63 @@ def _version():
 # ---------------------------------------------------------------------------------------------
 # loopnet train
 # ---------------------------------------------------------------------------------------------
-def load_data(kind, arg, test_size, seed):
-    """(X_train, Y_train, X_test, Y_test, X_val, Y_val, description); validation may be the test set."""
+DIGITS_SCALE = 16.0  # digits pixels are 0..16; the models see pixels / 16 (recorded in the model file)
+
+
+def _digits_raw():
+    from . import datasets as ds
+    try:
+        X, Y = ds.load_digits(scale=False)
+    except ImportError:
+        raise UsageError("--data digits needs scikit-learn (pip install scikit-learn, or "
+                         "pip install 'loopnet-backprop[cli]')") from None
+    return X, Y
+
+
+def _digits_preprocessing():
+    from .datasets import Preprocessing
+    return Preprocessing([0.0] * 64, [DIGITS_SCALE] * 64, list(range(10)), "digits pixels / 16")
+
+
+def _read_file_data(kind, path, args, features_only=False):
+    """(X, labels-or-targets) from csv:PATH or npz:PATH, as the options say."""
+    from . import datasets as ds
+    if kind == "csv":
+        X, labels, _ = ds.load_csv(path, label_column=args.label_column, features_only=features_only)
+        return X, labels
+    return ds.load_npz(path, x_key=args.x_key, y_key=args.y_key, features_only=features_only)
+
+
+def load_data(kind, arg, test_size, seed, args=None):
+    """(X_train, Y_train, X_test, Y_test, X_val, Y_val, description, preprocessing); validation may be the
+    test set. The X returned are already preprocessed; ``preprocessing`` says how (it is saved with the model)."""
     from . import datasets as ds
 
+    if kind in ("csv", "npz"):
+        X, labels = _read_file_data(kind, arg, args)
+        Y, classes = ds.targets_from_labels(labels, args.task, where=f"{kind}:{arg}")
+        if classes is not None:
+            Xtr, Xte, Ytr, Yte = _split(ds, X, Y, test_size, seed)
+        else:
+            Xtr, Xte, Ytr, Yte = _split(ds, X, Y, test_size, seed, stratify=False)
+        pre = ds.Preprocessing.fit(Xtr, args.scale, classes)
+        Xtr, Xte = pre.apply(Xtr), pre.apply(Xte)
+        what = f"{len(classes)} classes" if classes is not None else f"regression, {Y.shape[1]} output(s)"
+        return Xtr, Ytr, Xte, Yte, Xte, Yte, f"{kind} {arg}: {len(Xtr)} training, {len(Xte)} held out " \
+                                              f"({what}; inputs scaled: {args.scale})", pre
+    if kind == "digits":
+        X, Y = _digits_raw()
+        pre = _digits_preprocessing()
+        Xtr, Xte, Ytr, Yte = _split(ds, pre.apply(X), Y, test_size, seed)
+        return Xtr, Ytr, Xte, Yte, Xte, Yte, f"digits: {len(Xtr)} training, {len(Xte)} held-out images " \
+                                              f"(stratified split, seed {seed})", pre
+    return (*_load_builtin(ds, kind, arg, test_size, seed), None)
+
+
+def _load_builtin(ds, kind, arg, test_size, seed):
     if kind == "gate":
         X, Y = ds.logic_gate(arg)
         return X, Y, X, Y, None, None, f"{arg.upper()} gate, 4 examples (trained and tested on all four)"
-    if kind == "digits":
-        try:
-            X, Y = ds.load_digits()
-        except ImportError:
-            raise UsageError("--data digits needs scikit-learn (pip install scikit-learn, or "
-                             "pip install 'loopnet[cli]')") from None
-        Xtr, Xte, Ytr, Yte = _split(ds, X, Y, test_size, seed)
-        return Xtr, Ytr, Xte, Yte, Xte, Yte, f"digits: {len(Xtr)} training, {len(Xte)} held-out images " \
-                                              f"(stratified split, seed {seed})"
     if kind == "synthetic":
         N, F, C = arg
         X, Y = ds.synthetic_classification(N, F, C, seed=seed)
@@ -323,10 +426,10 @@ def load_data(kind, arg, test_size, seed):
     raise AssertionError(kind)
 
 
-def _split(ds, X, Y, test_size, seed):
+def _split(ds, X, Y, test_size, seed, stratify=True):
     if isinstance(test_size, int) and not test_size < len(X):
         raise UsageError(f"--test-size {test_size} leaves no training examples (the data has {len(X)})")
-    return ds.train_test_split(X, Y, test_size=test_size, seed=seed, stratify=True)
+    return ds.train_test_split(X, Y, test_size=test_size, seed=seed, stratify=stratify)
 
 
 class _Lines:
@@ -367,6 +470,7 @@ def train(args):
         import importlib.util
         if importlib.util.find_spec("matplotlib") is None:
             raise UsageError("--plot needs matplotlib (pip install matplotlib, or pip install 'loopnet[plot]')")
+    from .training import batch_size_for
     kind, arg = args.data
     if kind == "mnist-pkl" and not args.allow_pickle:
         raise UsageError(f"--data mnist-pkl:{arg} is a Python pickle, and unpickling a file runs whatever code it "
@@ -375,8 +479,8 @@ def train(args):
     if len(outputs) == 2 and os.path.realpath(outputs[0][1]) == os.path.realpath(outputs[1][1]):
         raise UsageError(f"--save and --plot name the same file ({args.save!r}); the plot would overwrite "
                          f"the model: give two paths")
-    d = DEFAULTS["mnist" if kind.startswith("mnist") else kind]
-    Xtr, Ytr, Xte, Yte, Xva, Yva, described = load_data(kind, arg, args.test_size, args.seed)
+    d = DEFAULTS["mnist" if kind.startswith("mnist") else "file" if kind in ("csv", "npz") else kind]
+    Xtr, Ytr, Xte, Yte, Xva, Yva, described, pre = load_data(kind, arg, args.test_size, args.seed, args)
     n_in, n_out = Xtr.shape[1], Ytr.shape[1]
     sizes = args.sizes or [n_in] + d["hidden"] + [n_out]
     if sizes[0] != n_in or sizes[-1] != n_out:
@@ -384,9 +488,7 @@ def train(args):
                          f"{n_out} outputs, so the sizes must start with {n_in} and end with {n_out}")
     epochs = d["epochs"] if args.epochs is None else args.epochs
     lr = d["lr"] if args.lr is None else args.lr
-    batch_size = getattr(args, "batch_size", d["batch_size"])
-    if batch_size is not None and batch_size > len(Xtr):
-        raise UsageError(f"--batch-size {batch_size} is larger than the training set ({len(Xtr)} examples)")
+    batch_size = batch_size_for(getattr(args, "batch_size", d["batch_size"]), len(Xtr))  # clipped to N
     every = args.log_every or (1 if epochs <= 50 else -(-epochs // 25))
     net = ln.Network(sizes, activation=args.activation, output_activation=args.output_activation, loss=args.loss,
                      init=args.init, seed=args.seed, dtype=args.dtype, backend=args.backend)
@@ -394,7 +496,7 @@ def train(args):
         (f", l2 {args.l2:g}" if args.l2 else "")
     print(described)
     print(f"network {'-'.join(map(str, sizes))} {net.activation}/{net.output_activation}, loss {net.loss_name}, "
-          f"{opt}, lr {lr:g}, batch {'full' if batch_size is None else batch_size}, {epochs} epochs, "
+          f"{opt}, lr {lr:g}, batch {'full' if batch_size == len(Xtr) else batch_size}, {epochs} epochs, "
           f"backend {net.backend} {net.dtype.name}, seed {args.seed}")
     sys.stdout.flush()
     progress = not args.no_progress and sys.stderr.isatty()  # a bar in a log file is noise
@@ -424,6 +526,7 @@ def train(args):
     else:
         print(f"{what} accuracy {test_acc:.4f} ({round(test_acc * len(Xte))}/{len(Xte)}), loss {test_loss:.5f}")
     if args.save:
+        net.preprocessing = pre
         net.save(args.save)
         print(f"saved the network to {args.save}")
     if args.plot:
@@ -458,6 +561,116 @@ def _plot_history_fallback(hist, path):
 
 
 # ---------------------------------------------------------------------------------------------
+# loopnet evaluate / predict
+# ---------------------------------------------------------------------------------------------
+def _model_and_data(args, features_only_ok):
+    """The saved model and (X preprocessed, Y or None, labels-for-display) for its --data."""
+    import numpy as np
+
+    import loopnet as ln
+    from . import datasets as ds
+
+    net = ln.load(args.model, backend=args.backend)
+    pre = net.preprocessing
+    kind, arg = args.data
+    n_in = net.sizes[0]
+    if kind in ("csv", "npz"):
+        try:
+            X, labels = _read_file_data(kind, arg, args)
+            if X.shape[1] != n_in and features_only_ok:
+                raise ValueError("not a labelled file")
+        except ValueError:
+            if not features_only_ok:
+                raise
+            X, labels = _read_file_data(kind, arg, args, features_only=True)
+    elif kind == "digits":
+        X, Y = _digits_raw()
+        labels = ds.labels_from_one_hot(Y)
+    else:
+        # gates: all four examples; MNIST: its test set; synthetic: the held-out part train would use
+        _, _, X, labels, _, _, _ = _load_builtin(ds, kind, arg, 0.2, 0)
+        if labels.ndim == 2 and net.task == "classes":
+            labels = ds.labels_from_one_hot(labels)
+    if X.shape[1] != n_in:
+        raise UsageError(f"the data has {X.shape[1]} input columns but the model takes {n_in} inputs")
+    if pre is not None:
+        X = pre.apply(X)
+    Y = None
+    if labels is not None:
+        if pre is not None and pre.classes is not None:
+            Y, _ = ds.targets_from_labels(labels, "classification", classes=pre.classes, where=f"--data {kind}")
+        elif net.task == "classes":
+            Y, _ = ds.targets_from_labels(labels, "classification", classes=np.arange(net.sizes[-1]),
+                                          where=f"--data {kind}")
+        else:
+            Y, _ = ds.targets_from_labels(labels, "regression", where=f"--data {kind}")
+        if Y.shape[1] != net.sizes[-1]:
+            raise UsageError(f"the data has {Y.shape[1]} target column(s) but the model has {net.sizes[-1]} outputs")
+    return net, X, Y
+
+
+def _class_names(net):
+    import numpy as np
+    pre = net.preprocessing
+    if pre is not None and pre.classes is not None:
+        return np.asarray(pre.classes)
+    if net.task == "binary":
+        return np.array([0, 1])
+    if net.task == "classes":
+        return np.arange(net.sizes[-1])
+    return None
+
+
+def evaluate(args):
+    import numpy as np
+
+    net, X, Y = _model_and_data(args, features_only_ok=False)
+    loss, acc = net.evaluate(X, Y)
+    pre = net.preprocessing
+    print(f"model {args.model}: network {'-'.join(map(str, net.sizes))} {net.activation}/{net.output_activation}, "
+          f"loss {net.loss_name}; preprocessing: {pre.name if pre is not None else 'none recorded'}")
+    print(f"{len(X)} examples: loss {loss:.6f}" + ("" if acc is None else f", accuracy {acc:.4f} "
+                                                  f"({round(acc * len(X))}/{len(X)})"))
+    names = _class_names(net)
+    if names is not None and net.task != "values":
+        pred = net.predict(X)
+        true = np.argmax(Y, axis=1) if net.task == "classes" else (Y[:, 0] >= 0.5).astype(int)
+        K = len(names)
+        cm = np.zeros((K, K), dtype=np.int64)
+        np.add.at(cm, (true, pred), 1)
+        width = max(6, max(len(str(c)) for c in names.tolist()) + 1, len(str(cm.max())) + 1)
+        print("confusion matrix (rows: true label, columns: predicted)")
+        print(" " * width + "".join(f"{str(c):>{width}}" for c in names.tolist()))
+        for k in range(K):
+            print(f"{str(names[k]):>{width}}" + "".join(f"{v:>{width}}" for v in cm[k]))
+    return 0
+
+
+def predict(args):
+    import numpy as np
+
+    net, X, _ = _model_and_data(args, features_only_ok=True)
+    A = np.asarray(net.forward(X), dtype=np.float64)     # (N, n_L)
+    names = _class_names(net)
+    pred = None if names is None or net.task == "values" else names[net.predict(X)]
+    out = args.out
+    if out.endswith(".npz"):
+        arrays = {"outputs": A}
+        if pred is not None:
+            arrays["prediction"] = pred
+        np.savez(out, **arrays)
+    else:
+        import csv
+        with open(out, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow((["prediction"] if pred is not None else []) + [f"a{j}" for j in range(A.shape[1])])
+            for n in range(A.shape[0]):
+                w.writerow(([pred[n]] if pred is not None else []) + [repr(float(x)) for x in A[n]])
+    print(f"wrote {len(A)} predictions to {out}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
 # loopnet explain
 # ---------------------------------------------------------------------------------------------
 def explain(args):
@@ -478,7 +691,7 @@ def compile_(args):
     return 0
 
 
-COMMANDS = {"train": train, "explain": explain, "compile": compile_}
+COMMANDS = {"train": train, "evaluate": evaluate, "predict": predict, "explain": explain, "compile": compile_}
 
 
 def main(argv=None):

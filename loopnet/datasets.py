@@ -57,6 +57,10 @@ __all__ = [
     "load_mnist",
     "load_mnist_pkl",
     "synthetic_classification",
+    "load_csv",
+    "load_npz",
+    "Preprocessing",
+    "SCALINGS",
 ]
 
 
@@ -839,3 +843,252 @@ def synthetic_classification(n_samples, n_features, n_classes, seed=0, one_hot=T
     if one_hot:
         return X, _one_hot(labels, n_classes=C)
     return X, labels
+
+
+# ---------------------------------------------------------------------------
+# Your own data: CSV and NPZ files, and the preprocessing a model records
+# ---------------------------------------------------------------------------
+
+
+def _fail(path, message):
+    raise ValueError(f"{path}: {message}")
+
+
+def _parse_number(text):
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value
+
+
+def load_csv(path, label_column=-1, delimiter=",", header=None, features_only=False):
+    """Read a CSV file of examples, one per row: feature columns and one label column.
+
+    ``label_column`` is a column index (0-based, negative from the end; default the last column)
+    or a header name; ``header`` is True, False or None (None: the first row is a header when any
+    of its cells is not a number). With ``features_only=True`` every column is a feature and the
+    labels are None (files to predict on).
+
+    Returns ``(X, labels, names)``: X (N, n_0) float64, labels (N,) as strings exactly as written
+    (the caller decides whether they are classes or numbers, see :func:`targets_from_labels`),
+    and the feature names (from the header, else ``x0, x1, ...``).
+
+    Every problem is a ValueError naming the file, the line and the column: a missing file, an
+    empty file, a row with another number of cells, a feature cell that is not a number, an
+    unknown label column.
+    """
+    import csv
+
+    path = os.fspath(os.path.expanduser(path))
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no CSV file {path!r}")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path!r} is a directory, not a CSV file")
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = [(i + 1, row) for i, row in enumerate(csv.reader(f, delimiter=delimiter)) if any(c.strip() for c in row)]
+    except UnicodeDecodeError as exc:
+        _fail(path, f"is not a text CSV file (not UTF-8: {exc.reason} at byte {exc.start})")
+    except csv.Error as exc:
+        _fail(path, f"is not a readable CSV file: {exc}")
+    if not rows:
+        _fail(path, "is empty: expected one example per row")
+    if header is None:
+        header = any(_parse_number(c) is None for c in rows[0][1])
+    names = [c.strip() for c in rows[0][1]] if header else None
+    data = rows[1:] if header else rows
+    if not data:
+        _fail(path, "has a header but no examples")
+    width = len(rows[0][1])
+    for line, row in data:
+        if len(row) != width:
+            _fail(path, f"line {line} has {len(row)} cells, the first row has {width}")
+    if features_only:
+        label = None
+    else:
+        if width < 2:
+            _fail(path, f"has {width} column; expected feature columns and a label column")
+        if isinstance(label_column, str) and not _is_int(label_column):
+            if names is None or label_column not in names:
+                _fail(path, f"has no column named {label_column!r} "
+                      + (f"(its columns are {names})" if names else "(it has no header row)"))
+            label = names.index(label_column)
+        else:
+            label = int(label_column)
+            if not -width <= label < width:
+                _fail(path, f"label column {label} does not exist: the file has {width} columns "
+                      f"(0 .. {width - 1}, or -1 for the last)")
+            label %= width
+    feats = [j for j in range(width) if j != label]
+    X = np.empty((len(data), len(feats)), dtype=np.float64)
+    for n, (line, row) in enumerate(data):
+        for i, j in enumerate(feats):
+            value = _parse_number(row[j])
+            if value is None or not math.isfinite(value):
+                col = f"column {j}" + (f" ({names[j]!r})" if names else "")
+                _fail(path, f"line {line}, {col}: {row[j]!r} is not a finite number (feature columns must be "
+                      f"numbers; the label column is {label if label is not None else 'none'})")
+            X[n, i] = value
+    labels = None if label is None else np.array([row[label].strip() for _, row in data])
+    feature_names = [names[j] for j in feats] if names else [f"x{i}" for i in range(len(feats))]
+    return X, labels, feature_names
+
+
+def _is_int(text):
+    try:
+        int(text)
+        return True
+    except ValueError:
+        return False
+
+
+def load_npz(path, x_key="X", y_key="y", features_only=False):
+    """Read ``X`` (N, n_0) and labels or targets ``y`` ((N,) or (N, n_L)) from an ``.npz`` archive.
+
+    Returns ``(X, y)`` (y None with ``features_only``). Errors name the file and what is wrong:
+    no such file, not an archive, a missing key (listing the keys it has), wrong dimensions,
+    mismatched lengths, non-numeric or non-finite X. Pickled object arrays are refused.
+    """
+    path = os.fspath(os.path.expanduser(path))
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no NPZ file {path!r}")
+    with open(path, "rb") as f:
+        magic = f.read(6)
+    if magic[:4] != b"PK\x03\x04" and magic != b"\x93NUMPY":
+        _fail(path, f"is not an .npz archive (it starts with {magic!r}; an .npz is a zip of .npy arrays)")
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        _fail(path, f"cannot be read without unpickling objects ({exc}); save plain numeric arrays")
+    except Exception as exc:  # BadZipFile, OSError, EOFError
+        _fail(path, f"is not an .npz archive: {type(exc).__name__}: {exc}")
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        _fail(path, "is a single .npy array, not an .npz archive of X and y")
+    with archive:
+        keys = sorted(archive.files)
+        wanted = [x_key] if features_only else [x_key, y_key]
+        for key in wanted:
+            if key not in archive.files:
+                _fail(path, f"has no array {key!r}; its arrays are {keys}")
+        try:
+            X = archive[x_key]
+            y = None if features_only else archive[y_key]
+        except ValueError as exc:
+            _fail(path, f"holds object arrays ({exc}); save plain numeric arrays")
+    if X.ndim != 2:
+        _fail(path, f"{x_key} has shape {X.shape}; expected (N, n_features), one example per row")
+    if X.dtype.kind not in "biuf":
+        _fail(path, f"{x_key} has dtype {X.dtype}; expected numbers")
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    if not np.all(np.isfinite(X)):
+        n, j = np.argwhere(~np.isfinite(X))[0]
+        _fail(path, f"{x_key}[{n}, {j}] is {X[n, j]}; features must be finite numbers")
+    if y is not None:
+        if y.ndim not in (1, 2) or y.shape[0] != X.shape[0]:
+            _fail(path, f"{y_key} has shape {y.shape}; expected ({X.shape[0]},) labels or ({X.shape[0]}, n_outputs) "
+                  f"targets, one row per row of {x_key}")
+    return X, y
+
+
+def targets_from_labels(labels, task="auto", classes=None, where="labels"):
+    """Labels as read from a file → ``(Y, classes)``.
+
+    | ``task`` | Y | classes |
+    |---|---|---|
+    | ``classification`` | one-hot (N, K) | the sorted distinct labels (or the given ``classes``; an unknown label is an error) |
+    | ``regression`` | the numbers, (N, 1) or (N, n_L) | None |
+    | ``auto`` | classification when every label is an integer or is not a number, else regression | |
+    """
+    arr = np.asarray(labels)
+    if task == "auto":
+        if arr.dtype.kind in "iub" or (arr.dtype.kind in "US" and
+                                       not all(_parse_number(str(s)) is not None for s in arr.ravel())):
+            task = "classification"
+        elif arr.dtype.kind in "US" and all(_is_int(str(s)) for s in arr.ravel()):
+            task = "classification"
+        elif arr.dtype.kind == "f" and arr.ndim == 1 and np.all(arr == np.round(arr)):
+            task = "classification"
+        else:
+            task = "regression"
+    if task == "regression":
+        try:
+            Y = np.asarray(arr, dtype=np.float64)
+        except ValueError:
+            raise ValueError(f"{where}: regression targets must be numbers, got e.g. {arr.ravel()[0]!r}") from None
+        return (Y.reshape(-1, 1) if Y.ndim == 1 else Y), None
+    if arr.ndim != 1:
+        raise ValueError(f"{where}: class labels must be one per example (N,), got shape {arr.shape}")
+    if arr.dtype.kind in "US":
+        arr = np.array([str(s) for s in arr])
+        if all(_is_int(s) for s in arr):
+            arr = arr.astype(np.int64)
+    if arr.dtype.kind == "f":
+        arr = arr.astype(np.int64)
+    if classes is None:
+        classes = np.unique(arr)
+        if classes.size < 2:
+            raise ValueError(f"{where}: only one class ({classes[0]!r}) in the data; classification needs at least 2")
+    classes = np.asarray(classes)
+    if classes.dtype.kind in "US" and arr.dtype.kind in "iu":
+        arr = arr.astype(str)
+    index = {c: i for i, c in enumerate(classes.tolist())}
+    unknown = [c for c in np.unique(arr).tolist() if c not in index]
+    if unknown:
+        raise ValueError(f"{where}: labels {unknown[:5]} are not among the model's classes {classes.tolist()}")
+    idx = np.array([index[c] for c in arr.tolist()], dtype=np.int64)
+    return one_hot(idx, n_classes=len(classes)), classes
+
+
+SCALINGS = {
+    # name: (offset, scale) from training inputs X (N, n_0); x' = (x − offset) / scale
+    "none": lambda X: (np.zeros(X.shape[1]), np.ones(X.shape[1])),
+    "standard": lambda X: (X.mean(axis=0), _nonzero(X.std(axis=0))),
+    "minmax": lambda X: (X.min(axis=0), _nonzero(X.max(axis=0) - X.min(axis=0))),
+}
+
+
+def _nonzero(s):
+    return np.where(s > 0, s, 1.0)
+
+
+class Preprocessing:
+    """What a model expects done to raw inputs and how its outputs map back to labels.
+
+    ``x' = (x − offset) / scale`` per feature (offset, scale: (n_0,)), and, for a classifier,
+    ``classes`` (K,): output k is label ``classes[k]``. ``name`` says where it came from
+    ("digits pixels / 16", "standard", ...). Saved in the model file by :func:`loopnet.io.save`
+    (``net.preprocessing``) and applied by ``loopnet evaluate`` / ``loopnet predict``.
+
+    >>> p = Preprocessing.fit(np.array([[0.0, 10.0], [2.0, 30.0]]), "standard")
+    >>> p.apply(np.array([[1.0, 20.0]])).tolist()
+    [[0.0, 0.0]]
+    """
+
+    def __init__(self, offset, scale, classes=None, name="none"):
+        self.offset = np.asarray(offset, dtype=np.float64)
+        self.scale = np.asarray(scale, dtype=np.float64)
+        self.classes = None if classes is None else np.asarray(classes)
+        self.name = str(name)
+        if self.offset.shape != self.scale.shape or self.offset.ndim != 1:
+            raise ValueError(f"offset {self.offset.shape} and scale {self.scale.shape} must be equal 1-D shapes")
+        if not np.all(self.scale > 0):
+            raise ValueError("every scale must be > 0")
+
+    @classmethod
+    def fit(cls, X, scaling="standard", classes=None):
+        if scaling not in SCALINGS:
+            raise ValueError(f"scaling={scaling!r}; choose one of {list(SCALINGS)}")
+        offset, scale = SCALINGS[scaling](np.asarray(X, dtype=np.float64))
+        return cls(offset, scale, classes, scaling)
+
+    def apply(self, X):
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != self.offset.size:
+            raise ValueError(f"the data has shape {X.shape}; the model expects ({X.shape[0] if X.ndim else 'N'}, "
+                             f"{self.offset.size}) inputs")
+        return (X - self.offset) / self.scale
+
+    def __repr__(self):
+        k = "" if self.classes is None else f", {self.classes.size} classes"
+        return f"Preprocessing({self.name!r}, {self.offset.size} features{k})"

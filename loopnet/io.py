@@ -3,7 +3,10 @@
 The file holds ``format`` ("loopnet"), ``version``, ``sizes``, ``activation``,
 ``output_activation``, ``loss``, ``dtype``, ``has_bias`` and the flat parameter vector
 ``params`` (layer by layer: W^l row by row, then b^l), in the network's own dtype, so a round trip
-gives bit-identical predictions. :func:`save` writes to a temporary file in the same directory,
+gives bit-identical predictions. When ``net.preprocessing`` is set (the CLI sets it) the file also
+holds ``preprocessing`` (its name), ``preprocessing_offset`` and ``preprocessing_scale`` (x' = (x −
+offset) / scale, per input) and, for classifiers, ``classes``; files without them load with
+``preprocessing = None``. :func:`save` writes to a temporary file in the same directory,
 flushes it to disk and renames it over the target: an interrupted or failed save leaves an existing
 file whole. It writes only regular files, through symlinks to their target.
 """
@@ -54,6 +57,12 @@ def save(net, path):
         output_activation=np.array(net.output_activation), loss=np.array(net.loss_name),
         dtype=np.array(net.dtype.name), has_bias=np.array(net.has_bias), params=net.params.copy(),
     )
+    pre = getattr(net, "preprocessing", None)
+    if pre is not None:  # optional: what the inputs went through at training, and the class labels
+        fields.update(preprocessing=np.array(pre.name), preprocessing_offset=pre.offset,
+                      preprocessing_scale=pre.scale)
+        if pre.classes is not None:
+            fields["classes"] = pre.classes
     try:
         fd, tmp = tempfile.mkstemp(prefix=".loopnet-", suffix=".npz.tmp", dir=directory)
     except PermissionError:
@@ -261,8 +270,16 @@ def load(path, backend="loops"):
             raise ValueError(f"params holds {params.size} {params.dtype} numbers, sizes {sizes} "
                              f"{'with' if has_bias else 'without'} biases need {need} {dtype}")
         Ws, bs = split_params(params, sizes, has_bias)
-        return Network.from_weights(Ws, bs, activation=str(fields["activation"]),
-                                    output_activation=str(fields["output_activation"]), loss=str(fields["loss"]),
-                                    backend=backend, dtype=dtype)
+        net = Network.from_weights(Ws, bs, activation=str(fields["activation"]),
+                                   output_activation=str(fields["output_activation"]), loss=str(fields["loss"]),
+                                   backend=backend, dtype=dtype)
+        if "preprocessing" in fields:
+            from .datasets import Preprocessing
+            net.preprocessing = Preprocessing(fields["preprocessing_offset"], fields["preprocessing_scale"],
+                                              fields.get("classes"), str(fields["preprocessing"]))
+            if net.preprocessing.offset.size != sizes[0]:
+                raise ValueError(f"its preprocessing has {net.preprocessing.offset.size} features, the network "
+                                 f"{sizes[0]} inputs")
+        return net
     except (KeyError, ValueError, TypeError) as exc:
         raise ModelFileError(f"{path!r} is a damaged loopnet model file: {exc}") from None

@@ -1,16 +1,24 @@
 """The :class:`Network`: its parameters, and the forward and backward passes through a backend."""
 from __future__ import annotations
 
+import copy
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import validation as v
-from .activations import ACTIVATIONS
+from .activations import ACTIVATIONS, ALIASES
 from .backends import BACKENDS, Spec
 from .kernels.layout import split_params
 from .kernels.loss import ARGMAX, NO_ACCURACY, THRESHOLD
 from .losses import LOSSES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .training import History
 
 INITS = {
     # name: (weight draw given (rng, n_out, n_in), bias draw given (rng, n_out)), as in the table of Network
@@ -150,8 +158,9 @@ class Network:
     init = _Fixed()
     seed = _Fixed()
 
-    def __init__(self, sizes, activation="sigmoid", output_activation=None, loss="quadratic", bias=True,
-                 init="scaled", seed=0, dtype="float64", backend="loops"):
+    def __init__(self, sizes: Sequence[int], activation: str = "sigmoid", output_activation: str | None = None,
+                 loss: str = "quadratic", bias: bool = True, init: str = "scaled", seed: int | None = 0,
+                 dtype: str | np.dtype = "float64", backend: str = "loops") -> None:
         sizes = v.check_sizes(sizes)
         dt = v.dtype_of(dtype)
         draw_w, draw_b = v.choice(init, INITS, "init")
@@ -169,8 +178,9 @@ class Network:
         self._init, self._seed = init, seed
 
     @classmethod
-    def from_weights(cls, weights, biases=None, activation="sigmoid", output_activation=None, loss="quadratic",
-                     backend="loops", dtype=None):
+    def from_weights(cls, weights: Sequence[ArrayLike], biases: Sequence[ArrayLike] | None = None,
+                     activation: str = "sigmoid", output_activation: str | None = None, loss: str = "quadratic",
+                     backend: str = "loops", dtype: str | np.dtype | None = None) -> Network:
         """A network with the given weights (list of (n_l, n_{l−1}) arrays) and biases (list of (n_l,)
         arrays, or None for a network without biases). Sizes are read off the shapes; the arrays are copied.
 
@@ -186,7 +196,14 @@ class Network:
 
     # ---- construction ---------------------------------------------------------------
     def _build(self, sizes, Ws, bs, dtype, activation, output_activation, loss, backend):
-        hidden = v.choice(activation, ACTIVATIONS, "activation")
+        activation = ALIASES.get(activation, activation) if isinstance(activation, str) else activation
+        if isinstance(output_activation, str):
+            output_activation = ALIASES.get(output_activation, output_activation)
+        if not isinstance(activation, str) or activation not in ACTIVATIONS:
+            names = [k for k, a in ACTIVATIONS.items() if a.hidden_ok or len(sizes) == 2]
+            raise ValueError(f"activation={activation!r} is not a known activation; choose one of: "
+                             f"{', '.join(map(repr, names))} ('logistic' is accepted for 'sigmoid')")
+        hidden = ACTIVATIONS[activation]
         output = hidden if output_activation is None else v.choice(output_activation, ACTIVATIONS, "output_activation")
         if not hidden.hidden_ok and len(sizes) > 2:
             raise ValueError(f"activation={activation!r} cannot be used in hidden layers (softmax couples the "
@@ -214,12 +231,13 @@ class Network:
             if bs is not None:
                 parts.append(np.asarray(bs[l], dtype=self.dtype).ravel())
         self._theta = np.ascontiguousarray(np.concatenate(parts), dtype=self.dtype)
+        self.preprocessing = None  # a loopnet.datasets.Preprocessing the inputs need (set by the CLI; saved)
 
     # ---- parameters -----------------------------------------------------------------
     # Views are made afresh on every access (L reshapes, well under a microsecond each): nothing a caller
     # does to one (``w.shape = ...``, ``w.dtype = ...``) can change what the next caller or a kernel sees.
     @property
-    def weights(self):
+    def weights(self) -> list[np.ndarray]:
         """List of L arrays; weights[i] is W of layer i+1, shape (n_{i+1}, n_i). Views into :attr:`params`:
         ``net.weights[0][1, 2] = 0.5`` and ``net.weights[0] = W`` (same shape) change the network."""
         Ws, _ = split_params(self._theta, self._sizes, self._has_bias)
@@ -230,7 +248,7 @@ class Network:
         self._set_layers("weights", values)
 
     @property
-    def biases(self):
+    def biases(self) -> list[np.ndarray] | None:
         """List of L arrays of shape (n_{i+1},) (views into :attr:`params`), or None for a network without biases."""
         if not self._has_bias:
             return None
@@ -260,7 +278,7 @@ class Network:
             raise
 
     @property
-    def params(self):
+    def params(self) -> np.ndarray:
         """All parameters as one flat vector θ (layer by layer: W^l row by row, then b^l). A view: writing it changes the network."""
         return self._theta[:]
 
@@ -274,7 +292,7 @@ class Network:
         self._theta[...] = arr
 
     @property
-    def n_params(self):
+    def n_params(self) -> int:
         return int(self._theta.size)
 
     @property
@@ -286,7 +304,7 @@ class Network:
         self._backend = v.choice(name, BACKENDS, "backend")
 
     @property
-    def task(self):
+    def task(self) -> str:
         """How outputs are read as predictions: 'classes' (argmax), 'binary' (≥ ½) or 'values'."""
         if self.output_activation == "softmax" or (self.output_activation == "sigmoid" and self._sizes[-1] > 1):
             return "classes"
@@ -311,12 +329,13 @@ class Network:
         self.__dict__.update(state)
         self._backend = BACKENDS[state["_backend"]]
 
-    def copy(self):
+    def copy(self) -> Network:
         """An independent network: θ and the kernels' description are copied, nothing mutable is shared."""
         net = Network.__new__(Network)
         net.__dict__.update(self.__dict__)
         net._theta = self._theta.copy()
         net._spec = Spec(self._spec.sizes.copy(), self._spec.acts.copy(), self._spec.has_bias, self._spec.loss)
+        net.preprocessing = copy.deepcopy(getattr(self, "preprocessing", None))
         return net
 
     def __repr__(self):
@@ -335,7 +354,26 @@ class Network:
                              f"targets in [0, 1] (probabilities or one-hot rows)")
         return Xa, Ya, single
 
-    def forward(self, X):
+    def _sample_weight(self, sample_weight, N, arg="sample_weight"):
+        """s_n (N,) in θ's dtype, or None: finite, ≥ 0, not all 0. A weight of 2 on a row counts it twice."""
+        if sample_weight is None:
+            return None
+        try:
+            sw = np.asarray(sample_weight, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{arg} must be numbers, one per example, got {sample_weight!r:.60}") from None
+        if sw.ndim == 0:
+            sw = np.full(N, float(sw))
+        if sw.shape != (N,):
+            raise ValueError(f"{arg} has shape {sw.shape}; expected ({N},), one weight per example (row of X)")
+        if not np.all(np.isfinite(sw)) or np.any(sw < 0):
+            bad = int(np.flatnonzero(~np.isfinite(sw) | (sw < 0))[0])
+            raise ValueError(f"{arg}[{bad}] is {sw[bad]}; sample weights must be finite numbers ≥ 0")
+        if not sw.sum() > 0:
+            raise ValueError(f"{arg} is all zeros; at least one example must have a weight > 0")
+        return np.ascontiguousarray(sw, dtype=self.dtype)
+
+    def forward(self, X: ArrayLike) -> np.ndarray:
         """a^L for X (N, n_0) → (N, n_L), or for one example (n_0,) → (n_L,)."""
         Xa, single = self._inputs(X)
         A = self._backend.predict(self._theta, Xa, self._spec)
@@ -346,26 +384,29 @@ class Network:
         need = (3 * rows * sum(self._sizes) + 2 * self.n_params) * self._dtype.itemsize
         v.check_memory(need, f"{what} ({rows:,} examples through sizes {list(self._sizes)})")
 
-    def gradients(self, X, Y):
-        """∂L/∂W and ∂L/∂b of the loss over the batch (X, Y), without changing the network."""
+    def gradients(self, X: ArrayLike, Y: ArrayLike, sample_weight: ArrayLike | None = None) -> Gradients:
+        """∂L/∂W and ∂L/∂b of the loss over the batch (X, Y), without changing the network.
+        ``sample_weight`` (N,): L = scale(Σ s_n) · Σ_n s_n e_n, so a weight of 2 is the row twice."""
         Xa, Ya, _ = self._data(X, Y)
         self._check_batch_memory(Xa.shape[0], "gradients")
-        value, flat = self._backend.gradients(self._theta, Xa, Ya, self._spec)
+        sw = self._sample_weight(sample_weight, Xa.shape[0])
+        value, flat = self._backend.gradients(self._theta, Xa, Ya, self._spec, sw)
         return self._unflatten(value, flat)
 
     def _unflatten(self, value, flat):
         dW, db = split_params(flat, self._sizes, self._has_bias)
         return Gradients(float(value), dW, db, flat)
 
-    def loss(self, X, Y):
-        """L over (X, Y) with the current parameters."""
+    def loss(self, X: ArrayLike, Y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+        """L over (X, Y) with the current parameters (weighted by ``sample_weight``, see :meth:`gradients`)."""
         Xa, Ya, _ = self._data(X, Y)
-        return self._loss_value(Xa, Ya)
+        sw = self._sample_weight(sample_weight, Xa.shape[0])
+        return self._backend.evaluate(self._theta, Xa, Ya, self._spec, NO_ACCURACY, sw)[0]
 
     def _loss_value(self, Xa, Ya):
         return self._backend.evaluate(self._theta, Xa, Ya, self._spec, NO_ACCURACY)[0]
 
-    def step(self, X, Y, lr):
+    def step(self, X: ArrayLike, Y: ArrayLike, lr: float) -> float:
         """One gradient-descent step on the batch: W ← W − lr · ∂L/∂W (and b likewise). Returns L before it.
 
         All or nothing, as an epoch of :meth:`fit`: if the loss, the gradient or any new weight is NaN or
@@ -394,7 +435,7 @@ class Network:
             return THRESHOLD
         return NO_ACCURACY
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Class index per row for classification outputs ('classes': argmax; 'binary': 1 if a ≥ ½),
         the output values otherwise (see :attr:`task`)."""
         A = self.forward(X)
@@ -404,22 +445,54 @@ class Network:
             return (A[..., 0] >= 0.5).astype(np.int64)
         return A
 
-    def evaluate(self, X, Y):
-        """(loss, accuracy) on (X, Y); accuracy is None unless Y holds one-hot / 0-1 class targets."""
+    def evaluate(self, X: ArrayLike, Y: ArrayLike,
+                 sample_weight: ArrayLike | None = None) -> tuple[float, float | None]:
+        """(loss, accuracy) on (X, Y); accuracy is None unless Y holds one-hot / 0-1 class targets.
+        ``sample_weight`` weights the loss (see :meth:`gradients`); accuracy counts every row once."""
         Xa, Ya, _ = self._data(X, Y)
         task = self._task_code(Ya)
-        value, correct = self._backend.evaluate(self._theta, Xa, Ya, self._spec, task)
+        sw = self._sample_weight(sample_weight, Xa.shape[0])
+        value, correct = self._backend.evaluate(self._theta, Xa, Ya, self._spec, task, sw)
         return value, (None if task == NO_ACCURACY else correct / Xa.shape[0])
 
     # ---- training and files (see training.py and io.py) ---------------------------------
-    def fit(self, X, Y, epochs=30, lr=3.0, batch_size=10, **options):
+    def fit(self, X: ArrayLike, Y: ArrayLike, epochs: int = 30, lr: float = 3.0,
+            batch_size: int | str | None = 10, **options: Any) -> History:
         """Mini-batch gradient descent; see :func:`loopnet.training.fit` for every option."""
         from .training import fit
         return fit(self, X, Y, epochs=epochs, lr=lr, batch_size=batch_size, **options)
 
-    def save(self, path):
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Write the network to ``path`` (.npz) atomically; see :func:`loopnet.io.save`."""
         from .io import save
         save(self, path)
+
+    # ---- other libraries (see interop.py) -----------------------------------------------
+    def to_torch(self) -> Any:
+        """An ``nn.Sequential`` of Linear + activation modules with these weights; see :func:`loopnet.interop.to_torch`."""
+        from .interop import to_torch
+        return to_torch(self)
+
+    @classmethod
+    def from_torch(cls, module: Any, loss: str = "quadratic", backend: str = "loops") -> Network:
+        """A network from an ``nn.Sequential`` of Linear + activation modules; see :func:`loopnet.interop.from_torch`."""
+        from .interop import from_torch
+        return from_torch(module, loss=loss, backend=backend)
+
+    def to_onnx(self, path: str | os.PathLike[str], opset: int = 17) -> str:
+        """Write an ONNX model computing :meth:`forward`; see :func:`loopnet.interop.to_onnx`."""
+        from .interop import to_onnx
+        return to_onnx(self, path, opset=opset)
+
+    def to_sklearn(self, classes: ArrayLike | None = None) -> Any:
+        """A fitted MLPClassifier / MLPRegressor with these weights; see :func:`loopnet.interop.to_sklearn`."""
+        from .interop import to_sklearn
+        return to_sklearn(self, classes=classes)
+
+    @classmethod
+    def from_sklearn(cls, mlp: Any, backend: str = "loops") -> Network:
+        """A network from a fitted MLPClassifier / MLPRegressor; see :func:`loopnet.interop.from_sklearn`."""
+        from .interop import from_sklearn
+        return from_sklearn(mlp, backend=backend)
 
 

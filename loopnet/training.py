@@ -49,6 +49,17 @@ class TrainingDiverged(FloatingPointError):
 
 
 @dataclass
+class OptimizerState:
+    """The optimizer's memory between calls of :func:`fit`: SGD's velocities v (n_params,) or Adam's
+    moments m and v (2 n_params,), and the number of steps taken. Pass ``history.optimizer_state``
+    back as ``fit(..., optimizer_state=...)`` to continue training as if it had not stopped
+    (scikit-learn's ``partial_fit``); it is updated in place."""
+    optimizer: str
+    values: np.ndarray
+    step: np.ndarray
+
+
+@dataclass
 class History:
     """Per-epoch record of :meth:`Network.fit`: one value per finished epoch."""
     loss: list = field(default_factory=list)
@@ -57,6 +68,7 @@ class History:
     val_accuracy: list = field(default_factory=list)
     seconds: list = field(default_factory=list)
     interrupted: bool = False
+    optimizer_state: OptimizerState | None = None
 
     @property
     def epochs(self):
@@ -119,15 +131,20 @@ class _CtrlC:
         return False
 
 
-def _epoch_in_pieces(backend, net, Xa, Ya, order, batch_size, opt, hyper, state, step, task, rows, losses, correct):
+def _epoch_in_pieces(backend, net, Xa, Ya, sw, order, batch_size, opt, hyper, state, step, task, rows, losses,
+                     correct):
     """One epoch visiting the rows of X in ``order``, as compiled calls of ``rows`` examples each
     (a multiple of ``batch_size``, so the mini-batches and every update are those of one call).
 
     Each piece is gathered (X[order[piece]]) and trained as a one-epoch call with the identity order;
-    its loss, a mean over the piece, is weighted by piece size / N (``sse`` is summed). Returns 1, or 0
+    its loss, a (sample-weighted) mean over the piece, is weighted by the piece's share of the total sample
+    weight, Σ_piece s_n / Σ s_n (piece size / N without weights; ``sse`` is summed). Returns 1, or 0
     if a piece diverged (the caller puts θ back to the start of the epoch).
     """
     N = order.shape[0]
+    if sw is None:
+        sw = np.ones(N, dtype=Xa.dtype)
+    weight = float(sw.sum())
     piece_loss = np.zeros(1)
     piece_correct = np.zeros(1, dtype=np.int64)
     total, right = 0.0, 0
@@ -135,18 +152,49 @@ def _epoch_in_pieces(backend, net, Xa, Ya, order, batch_size, opt, hyper, state,
         idx = order[start:start + rows]
         ident = np.arange(idx.shape[0], dtype=np.int64).reshape(1, -1)
         if not backend.train_epochs(net._theta, Xa[idx], Ya[idx], ident, net._spec, int(batch_size), opt, hyper,
-                                    state, step, task, piece_loss, piece_correct):
+                                    state, step, task, piece_loss, piece_correct, sw[idx]):
             return 0
-        total += piece_loss[0] if net.loss_name == "sse" else piece_loss[0] * idx.shape[0] / N
+        total += piece_loss[0] if net.loss_name == "sse" else piece_loss[0] * float(sw[idx].sum()) / weight
         right += int(piece_correct[0])
     losses[0] = total
     correct[0] = right
     return 1
 
 
+def batch_size_for(batch_size, N):
+    """The mini-batch size used on N examples: the rule shared by :func:`fit`, the scikit-learn
+    estimators and the CLI.
+
+    | ``batch_size`` | mini-batches of |
+    |---|---|
+    | an integer b ≥ 1 | min(b, N): a size larger than the data set is clipped to N (full batches) |
+    | ``None`` | N (full-batch gradient descent) |
+    | ``"auto"`` | min(200, N) (scikit-learn's MLP rule) |
+
+    >>> batch_size_for(10, 4), batch_size_for(None, 4), batch_size_for("auto", 1000)
+    (4, 4, 200)
+    """
+    if batch_size is None:
+        return N
+    if isinstance(batch_size, str) and batch_size == "auto":
+        return min(200, N)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be an integer ≥ 1 (clipped to the number of examples N = {N}), "
+                         f"None for full batches or 'auto' for min(200, N), got {batch_size!r}")
+    return int(min(batch_size, N))
+
+
 def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optimizer="sgd", momentum=0.0,
-        l2=0.0, beta1=0.9, beta2=0.999, eps=1e-8, validation_data=None, progress=False, callback=None):
+        l2=0.0, beta1=0.9, beta2=0.999, eps=1e-8, validation_data=None, progress=False, callback=None,
+        optimizer_state=None, sample_weight=None):
     """Train ``net`` in place on X (N, n_0), Y (N, n_L); return a :class:`History`.
+
+    ``sample_weight`` (N,), s_n ≥ 0: each mini-batch's loss is scale(Σ_batch s_n) · Σ_n s_n e_n (the
+    N of mse/quadratic/cross_entropy becomes Σ s_n), so a weight of 2 on a row equals the row twice.
+    ``seed``: an int or a ``numpy.random.Generator`` (continued, so one call of 10 epochs shuffles as
+    ten calls of 1 with the same Generator).
+    ``batch_size``: an integer (clipped to N, so the default 10 works on any data size), ``None``
+    (full batch) or ``"auto"`` (min(200, N)); see :func:`batch_size_for`.
 
     ``callback(epoch, history)`` is called after every epoch; returning True stops training.
     A non-finite loss raises :class:`TrainingDiverged` naming the epoch, with the network put
@@ -158,14 +206,11 @@ def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optim
     """
     Xa, Ya, _ = net._data(X, Y)
     N = Xa.shape[0]
+    sw = net._sample_weight(sample_weight, N)
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"epochs must be an integer ≥ 0, got {epochs!r}")
     lr = v.hyper_parameter(lr, "lr", net.dtype)
-    if batch_size is None:
-        batch_size = N
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= N:
-        raise ValueError(f"batch_size must be an integer from 1 to the number of examples N = {N} "
-                         f"(or None for full batches), got {batch_size!r}")
+    batch_size = batch_size_for(batch_size, N)
     opt = v.choice(optimizer, OPTIMIZERS, "optimizer")
     net._check_batch_memory(int(batch_size), "fit's mini-batch buffers")
     # every hyper-parameter checked in the network's dtype, as the kernels will hold it
@@ -184,11 +229,17 @@ def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optim
         val = (Xv, Yv, net._task_code(Yv))
 
     hyper = np.array([lr, momentum, beta1, beta2, eps, l2 / N], dtype=net.dtype)
-    state = np.zeros(2 * net.n_params if opt == ADAM else net.n_params, dtype=net.dtype)
-    step = np.zeros(1, dtype=np.int64)
+    size = 2 * net.n_params if opt == ADAM else net.n_params
+    if optimizer_state is None:
+        optimizer_state = OptimizerState(optimizer, np.zeros(size, dtype=net.dtype), np.zeros(1, dtype=np.int64))
+    elif not isinstance(optimizer_state, OptimizerState) or optimizer_state.optimizer != optimizer or \
+            optimizer_state.values.shape != (size,) or optimizer_state.values.dtype != net.dtype:
+        raise ValueError(f"optimizer_state must be the OptimizerState of an earlier fit of this network with "
+                         f"optimizer={optimizer!r} ({size} {net.dtype.name} values), got {optimizer_state!r:.80}")
+    state, step = optimizer_state.values, optimizer_state.step
     task = net._task_code(Ya)
     rng = np.random.default_rng(seed)
-    hist = History()
+    hist = History(optimizer_state=optimizer_state)
     # several epochs per compiled call when Python has nothing to do between them
     per_epoch_work = 3.0 * N * net.n_params
     chunk = 1
@@ -226,11 +277,11 @@ def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optim
                     ctrl_c.computing = True
                     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
                         if piece_rows:
-                            finished = _epoch_in_pieces(backend, net, Xa, Ya, orders[0], batch_size, opt, hyper,
+                            finished = _epoch_in_pieces(backend, net, Xa, Ya, sw, orders[0], batch_size, opt, hyper,
                                                         state, step, task, piece_rows, losses, correct)
                         else:
                             finished = backend.train_epochs(net._theta, Xa, Ya, orders, net._spec, int(batch_size),
-                                                            opt, hyper, state, step, task, losses, correct)
+                                                            opt, hyper, state, step, task, losses, correct, sw)
                     if not finished:   # a diverged piece put back only its own start: back to the epoch's
                         net._theta[...] = backup[:net.n_params]
                         state[...] = backup[net.n_params:]

@@ -72,16 +72,17 @@ def softplus(z):
     return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
 
 
-def loss_terms(a, z, y, act, loss):
-    """Σ_n Σ_j e(a_nj, z_nj, y_nj) (see kernels/loss.py), in float64."""
+def loss_terms(a, z, y, sw, act, loss):
+    """Σ_n s_n Σ_j e(a_nj, z_nj, y_nj) (see kernels/loss.py), in float64; sw (N,) the sample weights."""
     a, z, y = (np.asarray(v, dtype=np.float64) for v in (a, z, y))
+    s = np.asarray(sw, dtype=np.float64)[:, None]
     if loss == CROSS_ENTROPY and act == SOFTMAX:
         m = z.max(axis=1, keepdims=True)
         lse = m + np.log(np.exp(z - m).sum(axis=1, keepdims=True))
-        return float(np.sum(y * (lse - z)))
+        return float(np.sum(s * (y * (lse - z))))
     if loss == CROSS_ENTROPY and act == SIGMOID:
-        return float(np.sum(softplus(z) - y * z))
-    return float(np.sum((a - y) ** 2))
+        return float(np.sum(s * (softplus(z) - y * z)))
+    return float(np.sum(s * (a - y) ** 2))
 
 
 def count_correct(a, y, task):
@@ -92,22 +93,24 @@ def count_correct(a, y, task):
     return 0
 
 
-def evaluate(theta, X, Y, sizes, acts, has_bias, loss, task):
-    """(L, number correct) over all of X, Y."""
+def evaluate(theta, X, Y, sw, sizes, acts, has_bias, loss, task):
+    """(L, number correct) over all of X, Y with sample weights sw (N,)."""
     zs, activations = feedforward(theta, X, sizes, acts, has_bias)
     L = len(sizes) - 1
-    value = _loss_scale(loss, X.shape[0], sizes[L]) * loss_terms(activations[L], zs[L], Y, acts[L - 1], loss)
+    value = _loss_scale(loss, float(np.sum(sw, dtype=np.float64)), sizes[L]) * \
+        loss_terms(activations[L], zs[L], Y, sw, acts[L - 1], loss)
     return value, count_correct(activations[L], Y, task)
 
 
-def output_error(a, z, y, act, loss, scale):
-    """BP1, vectorised (see kernels/backward.py)."""
+def output_error(a, z, y, sw, act, loss, scale):
+    """BP1, vectorised (see kernels/backward.py): every row n carries its sample weight s_n."""
     scale = a.dtype.type(scale)
+    s = np.asarray(sw, dtype=a.dtype)[:, None]
     if loss == CROSS_ENTROPY:
         if act == SOFTMAX:
-            return scale * (a * y.sum(axis=1, keepdims=True) - y)
-        return scale * (a - y)
-    g = (scale + scale) * (a - y)
+            return (scale * s) * (a * y.sum(axis=1, keepdims=True) - y)
+        return (scale * s) * (a - y)
+    g = ((scale + scale) * s) * (a - y)
     if act == SOFTMAX:
         return a * (g - (g * a).sum(axis=1, keepdims=True))
     return g * BY_CODE[int(act)].numpy_derivative(z, a)
@@ -128,17 +131,17 @@ def weight_gradient(delta, a_prev):
     return delta.T @ a_prev
 
 
-def backpropagate(grad, theta, X, Y, sizes, acts, has_bias, loss):
-    """Fills grad (same layout as theta) with ∂L/∂θ for the batch X, Y; returns L."""
-    return _backpropagate(grad, theta, X, Y, sizes, acts, has_bias, loss)[0]
+def backpropagate(grad, theta, X, Y, sw, sizes, acts, has_bias, loss):
+    """Fills grad (same layout as theta) with ∂L/∂θ for the batch X, Y, sample weights sw; returns L."""
+    return _backpropagate(grad, theta, X, Y, sw, sizes, acts, has_bias, loss)[0]
 
 
-def _backpropagate(grad, theta, X, Y, sizes, acts, has_bias, loss):
+def _backpropagate(grad, theta, X, Y, sw, sizes, acts, has_bias, loss):
     L = len(sizes) - 1
     zs, activations = feedforward(theta, X, sizes, acts, has_bias)
-    scale = _loss_scale(loss, X.shape[0], sizes[L])
-    value = scale * loss_terms(activations[L], zs[L], Y, acts[L - 1], loss)
-    delta = output_error(activations[L], zs[L], Y, acts[L - 1], loss, scale)
+    scale = _loss_scale(loss, float(np.sum(sw, dtype=np.float64)), sizes[L])   # N = Σ_n s_n
+    value = scale * loss_terms(activations[L], zs[L], Y, sw, acts[L - 1], loss)
+    delta = output_error(activations[L], zs[L], Y, sw, acts[L - 1], loss, scale)
     for l in range(L, 0, -1):
         dW, db = layer_params(grad, sizes, has_bias, l)
         dW[...] = weight_gradient(delta, activations[l - 1])
@@ -175,26 +178,27 @@ def add_weight_decay(grad, theta, sizes, has_bias, decay):
         dW += decay * W
 
 
-def train_epochs(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
+def train_epochs(theta, X, Y, sw, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
                  hyper, state, step, task, epoch_loss, epoch_correct):
     """The twin of kernels.training.train_epochs: same arguments, same semantics."""
     N = X.shape[0]
     P = theta.shape[0]
     grad = np.empty_like(theta)
     lr, momentum, beta1, beta2, eps, decay = hyper
+    total_weight = float(np.sum(sw, dtype=np.float64))
     for e in range(orders.shape[0]):
         backup = theta.copy(), state.copy(), int(step[0])
         running, correct, finite = 0.0, 0, True
         for start in range(0, N, batch_size):
             rows = orders[e, start:start + batch_size]
-            xb, yb = X[rows], Y[rows]
-            value, a_L = _backpropagate(grad, theta, xb, yb, sizes, acts, has_bias, loss)
+            xb, yb, sb = X[rows], Y[rows], sw[rows]
+            value, a_L = _backpropagate(grad, theta, xb, yb, sb, sizes, acts, has_bias, loss)
             if not np.isfinite(value):
                 finite = False
                 break
             if task:
                 correct += count_correct(a_L, yb, task)
-            running += value if loss == SSE else value * len(rows) / N
+            running += value if loss == SSE else value * float(np.sum(sb, dtype=np.float64)) / total_weight
             if decay != 0:
                 add_weight_decay(grad, theta, sizes, has_bias, decay)
             if optimizer == SGD:

@@ -223,7 +223,6 @@ def test_bad_arguments_are_one_line_exit_2(argv, fragments, capsys):
 
 @pytest.mark.parametrize("argv,fragments", [
     (["train", "--data", "digits", "--sizes", "64,30,3"], ["--sizes 64,30,3 does not fit", "end with 10"]),
-    (["train", "--data", "xor", "--batch-size", "5"], ["--batch-size 5 is larger than the training set (4"]),
     (["train", "--data", "synthetic:20,3,2", "--test-size", "20"], ["--test-size 20 leaves no training"]),
     (["train", "--data", "xor", "--loss", "cross_entropy", "--output-activation", "relu"],
      ["cross_entropy", "sigmoid"]),

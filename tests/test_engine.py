@@ -172,8 +172,9 @@ def test_each_kernel_equals_its_twin():
             if loss == 3 and act == "tanh":
                 continue
             d = np.empty_like(z)
-            backward.output_error(d, a, z, y, code, loss, 0.25)
-            np.testing.assert_allclose(d, twin.output_error(a, z, y, code, loss, 0.25), rtol=1e-13)
+            sw = rng.random(nb) * 3                      # sample weights s_n
+            backward.output_error(d, a, z, y, sw, code, loss, 0.25)
+            np.testing.assert_allclose(d, twin.output_error(a, z, y, sw, code, loss, 0.25), rtol=1e-13)
 
 
 def test_python_backend_runs_the_kernel_source_uncompiled():

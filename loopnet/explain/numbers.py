@@ -70,23 +70,25 @@ class Numbers:
         self.scale = loss_scale(self.loss_code, N, s[L])
         scale = dt.type(self.scale)
         lt = k["loss_terms"]
-        self.loss = float(self.scale * lt(self.a[L], self.z[L], self.Y, self.acts[L - 1], self.loss_code))
+        ones = np.ones(N, dtype=dt)        # every example's sample weight s_n is 1 in a derivation
+        self.loss = float(self.scale * lt(self.a[L], self.z[L], self.Y, ones, self.acts[L - 1], self.loss_code))
         self.softmax_ce = self.loss_code == CROSS_ENTROPY and self.acts[L - 1] == SOFTMAX
         if self.softmax_ce:
             self.terms = np.array([[self.scale * lt(self.a[L][n:n + 1], self.z[L][n:n + 1], self.Y[n:n + 1],
-                                                    self.acts[L - 1], self.loss_code)] for n in range(N)])
+                                                    ones[n:n + 1], self.acts[L - 1], self.loss_code)] for n in range(N)])
         else:
             self.terms = np.array([[self.scale * lt(self.a[L][n:n + 1, j:j + 1], self.z[L][n:n + 1, j:j + 1],
-                                                    self.Y[n:n + 1, j:j + 1], self.acts[L - 1], self.loss_code)
+                                                    self.Y[n:n + 1, j:j + 1], ones[n:n + 1], self.acts[L - 1],
+                                                    self.loss_code)
                                     for j in range(s[L])] for n in range(N)])
         # BP1; ∂L/∂a^L is BP1 run with the identity activation (whose σ' is 1) for the squared losses
         self.delta = [None] * (L + 1)
         self.dLda = [None] * (L + 1)
         self.delta[L] = np.empty((N, s[L]), dtype=dt)
-        k["output_error"](self.delta[L], self.a[L], self.z[L], self.Y, self.acts[L - 1], self.loss_code, scale)
+        k["output_error"](self.delta[L], self.a[L], self.z[L], self.Y, ones, self.acts[L - 1], self.loss_code, scale)
         if self.loss_code != CROSS_ENTROPY:
             self.dLda[L] = np.empty((N, s[L]), dtype=dt)
-            k["output_error"](self.dLda[L], self.a[L], self.z[L], self.Y, IDENTITY, self.loss_code, scale)
+            k["output_error"](self.dLda[L], self.a[L], self.z[L], self.Y, ones, IDENTITY, self.loss_code, scale)
         elif self.acts[L - 1] == SIGMOID:  # σ' cancels in the kernel; undo it to show the factor
             self.dLda[L] = self.delta[L] / self.sp[L]
         else:  # softmax cross-entropy: ∂L/∂a_nj = −scale · y_nj / a_nj

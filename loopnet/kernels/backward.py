@@ -14,30 +14,32 @@ from .loss import loss_terms
 
 
 @kernel
-def output_error(delta, a, z, y, act, loss, scale):
-    """BP1: δ^L_nj = ∂L/∂a^L_nj · σ'(z^L_nj), with ∂L/∂a_nj = 2·scale·(a_nj − y_nj) (squared losses).
+def output_error(delta, a, z, y, sw, act, loss, scale):
+    """BP1: δ^L_nj = ∂L/∂a^L_nj · σ'(z^L_nj), with ∂L/∂a_nj = 2·scale·s_n·(a_nj − y_nj) (squared losses).
 
-    Forward, this was: a^L = σ(z^L), L = scale · Σ_n Σ_j (a_nj − y_nj)², so the chain rule gives
-    the line above. Softmax couples the outputs of one example, so for it BP1 is the
+    Forward, this was: a^L = σ(z^L), L = scale · Σ_n s_n Σ_j (a_nj − y_nj)² (s_n = sw[n], the
+    sample weight of example n), so the chain rule gives the line above; every δ^L_n carries s_n,
+    and BP2–BP4 (component and blocked) pass it on unchanged. Softmax couples the outputs of one example, so for it BP1 is the
     Jacobian-vector product δ_nj = a_nj (g_nj − Σ_i g_ni a_ni), g = ∂L/∂a.
     Cross-entropy, differentiated through σ in one step (its σ' cancels):
-    sigmoid δ_nj = scale·(a_nj − y_nj); softmax δ_nj = scale·(a_nj Σ_i y_ni − y_nj).
-    delta, a, z, y: (nb, n_L).
+    sigmoid δ_nj = scale·s_n·(a_nj − y_nj); softmax δ_nj = scale·s_n·(a_nj Σ_i y_ni − y_nj).
+    delta, a, z, y: (nb, n_L); sw: (nb,).
     """
     if loss == CROSS_ENTROPY:
         for n in range(a.shape[0]):
+            scale_n = scale * sw[n]
             if act == SOFTMAX:
                 ysum = zero_of(scale)
                 for j in range(a.shape[1]):
                     ysum += y[n, j]
                 for j in range(a.shape[1]):
-                    delta[n, j] = scale * (a[n, j] * ysum - y[n, j])
+                    delta[n, j] = scale_n * (a[n, j] * ysum - y[n, j])
             else:
                 for j in range(a.shape[1]):
-                    delta[n, j] = scale * (a[n, j] - y[n, j])
+                    delta[n, j] = scale_n * (a[n, j] - y[n, j])
         return
-    two_scale = scale + scale
     for n in range(a.shape[0]):
+        two_scale = (scale + scale) * sw[n]
         if act == SOFTMAX:
             ga = zero_of(scale)            # Σ_i g_ni a_ni
             for i in range(a.shape[1]):
@@ -100,8 +102,8 @@ def weight_gradient(dW, delta, a_prev):
 
 
 @kernel
-def backpropagate(grad, theta, a0, y, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, B, nb):
-    """∂L/∂θ for the nb examples a^0 = a0 (nb, n_0) with targets y (nb, n_L).
+def backpropagate(grad, theta, a0, y, sw, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, B, nb):
+    """∂L/∂θ for the nb examples a^0 = a0 (nb, n_0) with targets y (nb, n_L) and sample weights sw (nb,).
 
     Runs the forward pass, then BP1 for layer L, and for l = L..1 BP4/BP3 (the gradient of
     layer l) and, below the top layer, BP2 (δ^{l−1}). Writes the gradient into ``grad`` (same
@@ -111,10 +113,13 @@ def backpropagate(grad, theta, a0, y, sizes, acts, has_bias, loss, zeros, zbuf, 
     feedforward(theta, a0, sizes, acts, has_bias, zeros, zbuf, abuf, B, nb)
     a_L = batch_view(abuf, B, sizes, L, nb)
     z_L = batch_view(zbuf, B, sizes, L, nb)
-    scale = loss_scale(loss, nb, sizes[L])
-    value = scale * loss_terms(a_L, z_L, y, acts[L - 1], loss)
+    total_weight = 0.0                                           # the N of the scale: Σ_n s_n
+    for n in range(nb):
+        total_weight += sw[n]
+    scale = loss_scale(loss, total_weight, sizes[L])
+    value = scale * loss_terms(a_L, z_L, y, sw, acts[L - 1], loss)
     delta = batch_view(dbuf, B, sizes, L, nb)
-    output_error(delta, a_L, z_L, y, acts[L - 1], loss, cast_like(scale, theta[0]))   # BP1
+    output_error(delta, a_L, z_L, y, sw, acts[L - 1], loss, cast_like(scale, theta[0]))   # BP1
     # Layer by layer from L down to 1: as soon as δ^l is known, BP4/BP3 give layer l's gradient
     # and BP2 gives δ^{l−1}; the views of δ^l and a^{l−1} serve both (a view costs ~25 ns).
     for l in range(L, 0, -1):
@@ -133,9 +138,9 @@ def backpropagate(grad, theta, a0, y, sizes, acts, has_bias, loss, zeros, zbuf, 
 
 
 @kernel
-def gradients(grad, theta, X, Y, sizes, acts, has_bias, loss):
-    """∂L/∂θ over the whole batch X (N, n_0), Y (N, n_L) into ``grad``; returns L."""
+def gradients(grad, theta, X, Y, sw, sizes, acts, has_bias, loss):
+    """∂L/∂θ over the whole batch X (N, n_0), Y (N, n_L), sample weights sw (N,) into ``grad``; returns L."""
     N = X.shape[0]
     zeros, zbuf, abuf = batch_buffers(theta, sizes, N)
     dbuf = np.empty_like(abuf)
-    return backpropagate(grad, theta, X, Y, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, N, N)
+    return backpropagate(grad, theta, X, Y, sw, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, N, N)

@@ -1,4 +1,7 @@
-"""The loss L = scale · Σ_n Σ_j e(a_nj, z_nj, y_nj), and the count of correct predictions."""
+"""The loss L = scale · Σ_n s_n Σ_j e(a_nj, z_nj, y_nj), and the count of correct predictions.
+
+s_n is example n's sample weight (1 when none is given); the scale's N is Σ_n s_n, so a weight of
+2 on a row is that row twice."""
 import numpy as np
 
 from ..activations import SIGMOID, SOFTMAX
@@ -17,8 +20,9 @@ def softplus(z):
 
 
 @kernel
-def loss_terms(a, z, y, act, loss):
-    """Σ_n Σ_j e(a_nj, z_nj, y_nj), the unscaled loss of a batch (accumulated in float64).
+def loss_terms(a, z, y, sw, act, loss):
+    """Σ_n s_n Σ_j e(a_nj, z_nj, y_nj), the unscaled loss of a batch (accumulated in float64);
+    sw (nb,) holds the sample weights s_n.
 
     squared losses:        e = (a − y)²
     sigmoid cross-entropy: e = −[y ln a + (1−y) ln(1−a)] = softplus(z) − y z
@@ -36,17 +40,17 @@ def loss_terms(a, z, y, act, loss):
                 s += np.exp(np.float64(z[n, j]) - np.float64(m))
             lse = np.float64(m) + np.log(s)
             for j in range(z.shape[1]):
-                total += np.float64(y[n, j]) * (lse - np.float64(z[n, j]))
+                total += np.float64(sw[n]) * (np.float64(y[n, j]) * (lse - np.float64(z[n, j])))
     elif loss == CROSS_ENTROPY and act == SIGMOID:
         for n in range(a.shape[0]):
             for j in range(a.shape[1]):
                 zz = np.float64(z[n, j])
-                total += softplus(zz) - np.float64(y[n, j]) * zz
+                total += np.float64(sw[n]) * (softplus(zz) - np.float64(y[n, j]) * zz)
     else:
         for n in range(a.shape[0]):
             for j in range(a.shape[1]):
                 d = np.float64(a[n, j]) - np.float64(y[n, j])
-                total += d * d
+                total += np.float64(sw[n]) * (d * d)
     return total
 
 
@@ -78,18 +82,23 @@ def count_correct(a, y, task):
 
 
 @kernel
-def evaluate(theta, X, Y, sizes, acts, has_bias, loss, task, chunk):
-    """(L, number correct) over all rows of X (N, n_0), Y (N, n_L), ``chunk`` rows at a time."""
+def evaluate(theta, X, Y, sw, sizes, acts, has_bias, loss, task, chunk):
+    """(L, number correct) over all rows of X (N, n_0), Y (N, n_L) with sample weights sw (N,),
+    ``chunk`` rows at a time; the scale's N is Σ_n s_n."""
     N = X.shape[0]
     L = sizes.shape[0] - 1
     zeros, zbuf, abuf = batch_buffers(theta, sizes, chunk)
     terms = 0.0
+    total_weight = 0.0
     correct = 0
     for start in range(0, N, chunk):
         nb = min(chunk, N - start)
         feedforward(theta, X[start:start + nb], sizes, acts, has_bias, zeros, zbuf, abuf, chunk, nb)
         a_L = batch_view(abuf, chunk, sizes, L, nb)
         y = Y[start:start + nb]
-        terms += loss_terms(a_L, batch_view(zbuf, chunk, sizes, L, nb), y, acts[L - 1], loss)
+        s = sw[start:start + nb]
+        terms += loss_terms(a_L, batch_view(zbuf, chunk, sizes, L, nb), y, s, acts[L - 1], loss)
+        for n in range(nb):
+            total_weight += s[n]
         correct += count_correct(a_L, y, task)
-    return loss_scale(loss, N, sizes[L]) * terms, correct
+    return loss_scale(loss, total_weight, sizes[L]) * terms, correct

@@ -16,9 +16,11 @@ SGD, ADAM = 0, 1
 
 
 @kernel
-def train_epochs(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
+def train_epochs(theta, X, Y, sw, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
                  hyper, state, step, task, epoch_loss, epoch_correct):
     """Train for ``orders.shape[0]`` epochs; epoch e visits the rows of X in the order orders[e].
+    sw (N,) are the sample weights (ones when none are given): each mini-batch's loss is
+    scale(Σ_batch s_n) · Σ_n s_n e_n, so a weight of 2 on a row is that row twice.
 
     Each epoch cuts its order into mini-batches of ``batch_size`` (the last may be smaller) and
     for each one takes one optimizer step with ∂L/∂θ of that mini-batch.
@@ -36,6 +38,10 @@ def train_epochs(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, o
     zeros, zbuf, abuf = batch_buffers(theta, sizes, B)
     dbuf = np.empty_like(abuf)
     ybuf = np.empty(B * sizes[L], dtype=theta.dtype)
+    swbuf = np.empty(B, dtype=sw.dtype)
+    total_weight = 0.0
+    for n in range(N):
+        total_weight += sw[n]
     grad = np.empty(P, dtype=theta.dtype)
     backup = np.empty(P + state.shape[0], dtype=theta.dtype)
     a0_full = batch_view(abuf, B, sizes, 0, B)       # (B, n_0): the mini-batch's inputs a^0
@@ -54,19 +60,23 @@ def train_epochs(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, o
             nb = min(B, N - start)
             a0 = a0_full[:nb]                        # first-axis slices: ~1 ns, a reshape ~25 ns
             y = y_full[:nb]
+            s = swbuf[:nb]
+            batch_weight = 0.0
             for n in range(nb):                      # gather the mini-batch
                 r = orders[e, start + n]
+                s[n] = sw[r]
+                batch_weight += sw[r]
                 for k in range(X.shape[1]):
                     a0[n, k] = X[r, k]
                 for j in range(Y.shape[1]):
                     y[n, j] = Y[r, j]
-            value = backpropagate(grad, theta, a0, y, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, B, nb)
+            value = backpropagate(grad, theta, a0, y, s, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, B, nb)
             if not np.isfinite(value):
                 finite = False
                 break
             if task != 0:
                 correct += count_correct(batch_view(abuf, B, sizes, L, nb), y, task)
-            running += value if loss == SSE else value * nb / N
+            running += value if loss == SSE else value * batch_weight / total_weight
             if decay != 0:
                 add_weight_decay(grad, theta, sizes, has_bias, decay)
             if optimizer == SGD:
