@@ -79,7 +79,7 @@ class LoopBackend:
         self.name = name
         self.trees = trees
         self.compile_seconds = 0.0
-        self._ready = set()
+        self._ready: set[tuple[int, str]] = set()   # (kernel id, dtype char) ready in this process
 
     def _run(self, spec, rows, op, dtype, *args):
         """``op`` of the tree for this network and batch, called with ``args`` (compiled first if need be)."""
