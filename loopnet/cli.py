@@ -291,7 +291,7 @@ def build_parser():
                    "'dL/dW1[2,3]', 'neuron 1[2]', 'layer 2'")
     e.add_argument("--full", action="store_true", help="the whole derivation even when it is long")
     e.add_argument("--expand-paths", action="store_true", help="also write each gradient as a sum over paths")
-    e.add_argument("--format", choices=FORMATS, default="text")
+    e.add_argument("--format", choices=FORMATS, default="text", help="how to print the derivation")
     e.add_argument("--out", metavar="FILE", help="write the derivation to FILE instead of stdout "
                    "(e.g. a .html page or a .tex handout)")
 

@@ -134,6 +134,9 @@ FIELDS = {
     "output_activation": ("U", "scalar", 64 * 4), "loss": ("U", "scalar", 64 * 4),
     "dtype": ("U", "scalar", 64 * 4), "has_bias": ("b", "scalar", 1),
     "sizes": ("iu", "vector", 8), "params": ("f", "vector", 8),
+    # optional: the preprocessing the CLI recorded (x' = (x − offset) / scale per input) and the class labels
+    "preprocessing": ("U", "scalar", 64 * 4), "preprocessing_offset": ("f", "inputs", 8),
+    "preprocessing_scale": ("f", "inputs", 8), "classes": ("iufbU", "classes", 256 * 4),
 }
 MAX_LAYERS = 10_000
 
@@ -186,11 +189,18 @@ def _read_fields(path):
                 allowed = ()
             elif name == "sizes":
                 allowed = shape if len(shape) == 1 and shape[0] <= MAX_LAYERS else None
+            elif rank == "inputs":      # one number per input n_0
+                allowed = (int(fields["sizes"][0]),) if "sizes" in fields else None
+            elif rank == "classes":     # one label per output, or two for a single (sigmoid) output
+                n_out = int(fields["sizes"][-1]) if "sizes" in fields else 0
+                allowed = shape if len(shape) == 1 and shape[0] <= max(n_out, 2) else None
             else:  # params: exactly the count the sizes imply
                 allowed = (_param_count(fields, path),)
             if shape != allowed:
                 what = "a single value" if rank == "scalar" else (
                     f"at most {MAX_LAYERS} layer sizes" if name == "sizes" else
+                    "one number per input of the network" if rank == "inputs" else
+                    "one label per output of the network" if rank == "classes" else
                     f"the {allowed[0]} numbers that sizes {[int(n) for n in fields['sizes']]} need")
                 raise ModelFileError(f"{path!r} is a damaged loopnet model file: member {name!r} declares shape "
                                      f"{shape}, expected {what}; it was not read")
