@@ -33,10 +33,10 @@ _EXPORTS = {
     "ACTIVATIONS": "activations", "BACKENDS": "backends", "explain": "explain", "gradcheck": "gradcheck",
     "ModelFileError": "io", "load": "io", "LOSSES": "losses", "INITS": "network", "Gradients": "network",
     "Network": "network", "plot_history": "plotting", "plot_network": "plotting",  # matplotlib only when called
-    "History": "training", "TrainingDiverged": "training",
+    "History": "training", "TrainingDiverged": "training", "Ensemble": "ensemble", "MembersDiverged": "ensemble",
 }
 
-__all__ = ["Network", "Gradients", "History", "TrainingDiverged", "ModelFileError", "load", "gradcheck", "explain", "plot_network", "plot_history", "ACTIVATIONS", "LOSSES", "BACKENDS", "INITS", "__version__"]
+__all__ = ["Network", "Ensemble", "MembersDiverged", "Gradients", "History", "TrainingDiverged", "ModelFileError", "load", "gradcheck", "explain", "plot_network", "plot_history", "ACTIVATIONS", "LOSSES", "BACKENDS", "INITS", "__version__"]
 
 
 def __getattr__(name):

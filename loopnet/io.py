@@ -44,6 +44,17 @@ def save(net, path):
     >>> net.save(path); ln.load(path).sizes
     [2, 3, 1]
     """
+    atomic_savez(path, dict(
+        format=np.array(FORMAT), version=np.array(VERSION, dtype=np.int64),
+        sizes=np.array(net.sizes, dtype=np.int64), activation=np.array(net.activation),
+        output_activation=np.array(net.output_activation), loss=np.array(net.loss_name),
+        dtype=np.array(net.dtype.name), has_bias=np.array(net.has_bias), params=net.params.copy(),
+    ))
+
+
+def atomic_savez(path, fields):
+    """Write the arrays ``fields`` to the .npz file ``path`` atomically (temporary file in the same
+    directory, flushed to disk, renamed over ``path``); used for networks and ensembles."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
@@ -51,12 +62,6 @@ def save(net, path):
     if os.path.isdir(path):
         raise IsADirectoryError(f"cannot save to {path!r}: it is a directory; give a file name such as "
                                 f"{os.path.join(path, 'model.npz')!r}")
-    fields = dict(
-        format=np.array(FORMAT), version=np.array(VERSION, dtype=np.int64),
-        sizes=np.array(net.sizes, dtype=np.int64), activation=np.array(net.activation),
-        output_activation=np.array(net.output_activation), loss=np.array(net.loss_name),
-        dtype=np.array(net.dtype.name), has_bias=np.array(net.has_bias), params=net.params.copy(),
-    )
     try:
         fd, tmp = tempfile.mkstemp(prefix=".loopnet-", suffix=".npz.tmp", dir=directory)
     except PermissionError:
@@ -107,6 +112,16 @@ def _read_fields(path):
                              f"{type(exc).__name__}: {exc}") from None
 
 
+def read_archive(path):
+    """The arrays of the .npz model file ``path`` (a network's or an ensemble's), with clear errors."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no model file at {path!r}")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path!r} is a directory, not a model file")
+    return _read_fields(path)
+
+
 def load(path, backend="loops"):
     """Read a network written by :func:`save`. Raises :class:`ModelFileError` for a truncated,
     corrupt or foreign file or another format version, FileNotFoundError when there is none."""
@@ -117,14 +132,13 @@ def load(path, backend="loops"):
 
     v.choice(backend, BACKENDS, "backend")
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no model file at {path!r}")
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"{path!r} is a directory, not a model file")
-    fields = _read_fields(path)
+    fields = read_archive(path)
     if "format" not in fields or fields["format"].shape != () or str(fields["format"]) != FORMAT:
+        hint = ""
+        if "format" in fields and fields["format"].shape == () and str(fields["format"]) == "loopnet-ensemble":
+            hint = " (it is an ensemble: use loopnet.Ensemble.load)"
         raise ModelFileError(f"{path!r} is an .npz archive but not a loopnet model (it has no format='loopnet' "
-                             f"entry; its entries are {sorted(fields)})")
+                             f"entry; its entries are {sorted(fields)}){hint}")
     try:
         version = int(fields["version"])
     except (KeyError, TypeError, ValueError):
