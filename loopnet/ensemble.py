@@ -40,6 +40,7 @@ FORMAT = "loopnet-ensemble"
 VERSION = 1
 ORDERS_BYTES = 64 * 2 ** 20          # at most this much of shuffle orders per compiled call
 PREDICT_CHUNK = 256                  # rows per pass of the forward kernel (as Network's)
+BLOCK_BYTES = 256 * 2 ** 10          # a kernel block's θ, state and batch buffers: about an L2 cache
 VOTES = ("mean", "majority")
 
 
@@ -55,25 +56,43 @@ class _Backend:
         self._train, self._train_parallel = train, train_parallel
         self._forward, self._forward_parallel = forward, forward_parallel
 
-    def train(self, M, *args):
-        fn = self._train_parallel if M > kern.LANES else self._train
+    def train(self, *args):
+        self._run(self._train, self._train_parallel, args[0].shape[0], args)     # args[0]: θ (M, P)
+
+    def forward(self, *args):
+        self._run(self._forward, self._forward_parallel, args[2].shape[0], args)  # args[2]: θ (M, P)
+
+    @staticmethod
+    def _run(serial, parallel, M, args):
+        fn = parallel if M > args[-1] else serial       # args[-1]: lanes; one block needs no threads
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             fn(*args)
 
-    def forward(self, M, *args):
-        fn = self._forward_parallel if M > kern.LANES else self._forward
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            fn(*args)
+
+def block_lanes(M, n_params, batch, sizes, threads=None):
+    """How many members a kernel block holds (the member loop's length; see kernels/ensemble.py).
+
+    A block keeps per member about 5 P numbers (θ, ∂L/∂θ, optimizer state, the epoch's backup)
+    and 3 B Σ_l n_l (z, a, δ of a batch); ``lanes`` fills ~256 KB with them, between 8 and 512,
+    a multiple of 8 (one AVX-512 vector of float64), and no wider than needed to give every
+    thread a block.
+    """
+    import numba
+    threads = threads or numba.get_num_threads()
+    per_member = 8 * (5 * n_params + 3 * batch * sum(sizes))
+    lanes = max(8, min(512, (BLOCK_BYTES // per_member) // 8 * 8))
+    share = -(-M // max(threads, 1))                    # members per thread, rounded up
+    return int(max(8, min(lanes, -(-share // 8) * 8)))
 
 
-def _numpy_forward(out, value, theta, X, Y, sizes, acts, has_bias, loss, chunk):
+def _numpy_forward(out, value, theta, X, Y, sizes, acts, has_bias, loss, chunk, lanes):
     from . import twin_ensemble
     twin_ensemble.forward_members(out, value, theta, X, Y, sizes, acts, has_bias, loss)
 
 
 def _numpy_train(*args):
     from . import twin_ensemble
-    twin_ensemble.train_members(*args)
+    twin_ensemble.train_members(*args[:-1])
 
 
 def _python(fn):
@@ -285,7 +304,9 @@ class Ensemble:
         value = np.full(M, np.nan)
         Yk = Y3 if Y3 is not None else np.empty((1, 0, L), dtype=self.dtype)
         s = self._proto._spec
-        self._backend.forward(M, out, value, self._theta, X3, Yk, s.sizes, s.acts, s.has_bias, s.loss, PREDICT_CHUNK)
+        chunk = min(PREDICT_CHUNK, X3.shape[1])
+        lanes = block_lanes(M, self.n_params, chunk, self._proto.sizes)
+        self._backend.forward(out, value, self._theta, X3, Yk, s.sizes, s.acts, s.has_bias, s.loss, chunk, lanes)
         return out, value
 
     def forward(self, X):
@@ -382,6 +403,7 @@ class Ensemble:
         n_orders = len(rngs) if shuffle else 1
         chunk = int(max(1, min(max(epochs, 1), ORDERS_BYTES // (8 * N * n_orders))))
         s = p._spec
+        lanes = block_lanes(M, p.n_params, int(batch_size), p.sizes)
         done = 0
         while done < epochs:
             n = min(chunk, epochs - done)
@@ -390,8 +412,8 @@ class Ensemble:
             else:
                 orders = np.broadcast_to(np.arange(N, dtype=np.int64), (1, n, N)).copy()
             losses = np.zeros((M, n))
-            self._backend.train(M, self._theta, X3, Y3, orders, s.sizes, s.acts, s.has_bias, s.loss, int(batch_size),
-                                opt, lr_m, mom_m, decay_m, betas, state, step, losses, stopped, done)
+            self._backend.train(self._theta, X3, Y3, orders, s.sizes, s.acts, s.has_bias, s.loss, int(batch_size),
+                                opt, lr_m, mom_m, decay_m, betas, state, step, losses, stopped, done, lanes)
             self.history[:, done:done + n] = losses
             done += n
         if self.diverged.any():
