@@ -200,7 +200,10 @@ class Ensemble:
         self._reset_history(0)
 
     def _reset_history(self, epochs):
-        self.history = np.zeros((len(self), epochs))
+        # stored epoch-major (the kernels write an epoch's losses of all members side by side);
+        # history is its (M, epochs) transpose, a view
+        self._curves = np.empty((epochs, len(self)))   # the kernels write every entry
+        self.history = self._curves.T
         self.diverged_epoch = np.full(len(self), -1, dtype=np.int64)
 
     # ---- what it is ------------------------------------------------------------------------------
@@ -411,10 +414,8 @@ class Ensemble:
                 orders = np.stack([r.permuted(np.tile(np.arange(N, dtype=np.int64), (n, 1)), axis=1) for r in rngs])
             else:
                 orders = np.broadcast_to(np.arange(N, dtype=np.int64), (1, n, N)).copy()
-            losses = np.zeros((M, n))
             self._backend.train(self._theta, X3, Y3, orders, s.sizes, s.acts, s.has_bias, s.loss, int(batch_size),
-                                opt, lr_m, mom_m, decay_m, betas, state, step, losses, stopped, done, lanes)
-            self.history[:, done:done + n] = losses
+                                opt, lr_m, mom_m, decay_m, betas, state, step, self._curves[done:done + n], stopped, done, lanes)
             done += n
         if self.diverged.any():
             idx = np.flatnonzero(self.diverged)
@@ -464,7 +465,8 @@ class Ensemble:
                 raise ValueError(f"params is {params.dtype} {params.shape}, the layout needs {ens.dtype} "
                                  f"{ens._theta.shape}")
             ens._theta[...] = params
-            ens.history = np.asarray(fields["history"], dtype=np.float64)
+            ens._curves = np.ascontiguousarray(np.asarray(fields["history"], dtype=np.float64).T)
+            ens.history = ens._curves.T
             ens.diverged_epoch = np.asarray(fields["diverged_epoch"], dtype=np.int64)
             if ens.history.shape[0] != len(ens) or ens.diverged_epoch.shape != (len(ens),):
                 raise ValueError("history or diverged_epoch does not have one row per member")

@@ -155,7 +155,7 @@ def train_members(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, 
         stopped[newly] = first_epoch + e
         back = stopped >= 0
         theta[back], state[back], step[back] = backup[back], state_backup[back], step_backup[back]
-        epoch_loss[:, e] = np.where(back, np.nan, running)
+        epoch_loss[e] = np.where(back, np.nan, running)
 
 
 def forward_members(out, value, theta, X, Y, sizes, acts, has_bias, loss):

@@ -407,7 +407,7 @@ def all_finite(ok, th):
     lanes = ok.shape[0]
     for p in range(th.shape[0] // lanes):
         for m in range(lanes):
-            ok[m] = ok[m] and abs(th[p * lanes + m]) < np.inf
+            ok[m] = ok[m] & (abs(th[p * lanes + m]) < np.inf)   # & not and: no branch
 
 
 # ---- whole epochs for every member -------------------------------------------------------------
@@ -486,7 +486,7 @@ def train_block(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, op
             backpropagate(grad, value, th, y, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, B, nb, lanes)
             weight = 1.0 if loss == SSE else nb / N      # mean losses weighted by batch size, sse summed
             for m in range(lanes):
-                ok[m] = ok[m] and np.isfinite(value[m])
+                ok[m] = ok[m] & np.isfinite(value[m])
                 running[m] += value[m] * weight
             if any_decay:
                 add_weight_decay(grad, th, sizes, has_bias, dec_m)
@@ -507,9 +507,9 @@ def train_block(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, op
                 for s in range(S):
                     st[s * lanes + m] = backup[(P + s) * lanes + m]
                 t_m[m] = t_before[m]
-                epoch_loss[mi, e] = np.nan
+                epoch_loss[e, mi] = np.nan
             else:
-                epoch_loss[mi, e] = running[m]
+                epoch_loss[e, mi] = running[m]
     store_block(theta, th, m0, lanes)
     for m in range(min(lanes, M - m0)):
         for s in range(S):
@@ -526,7 +526,8 @@ def train_members(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, 
     X (1 or M, N, n_0), Y (1 or M, N, n_L): one data set for all, or one per member.
     orders (1 or M, E, N): epoch e visits the rows in the order orders[·, e].
     lr, momentum, decay (M,): η, μ and λ/n per member; betas = [β₁, β₂, ε]; state (M, P or 2P)
-    the optimizer memory; step (M,) Adam's t. epoch_loss (M, E) gets each member's epoch loss;
+    the optimizer memory; step (M,) Adam's t. epoch_loss (E, M) gets each member's epoch loss (epoch-major:
+    a block writes its members' losses of an epoch side by side, not 8·E bytes apart);
     stopped (M,) int64: −1 while a member trains, else the epoch (counted from ``first_epoch``)
     in which its loss or a weight became non-finite: that member is put back to its weights
     from the start of that epoch and takes no further steps; the others go on.
