@@ -265,6 +265,43 @@ class Ensemble:
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
+    def __getstate__(self):
+        # the backend by name (not its compiled functions); history is a view of _curves
+        state = {k: val for k, val in self.__dict__.items() if k != "history"}
+        state["_backend"] = self._backend.name
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._backend = BACKENDS[state["_backend"]]
+        self.history = self._curves.T
+
+    @classmethod
+    def concatenate(cls, parts):
+        """One ensemble from several of one layout, members in the order given (e.g. slices of the
+        members trained on different Dask workers; see docs/scaling.md)."""
+        parts = list(parts)
+        if not parts or not all(isinstance(p, cls) for p in parts):
+            raise TypeError("concatenate needs a non-empty list of Ensembles")
+        first = parts[0]
+        for i, p in enumerate(parts[1:], 1):
+            for what in ("sizes", "activation", "output_activation", "loss_name", "has_bias", "dtype"):
+                a, b = getattr(first._proto, what), getattr(p._proto, what)
+                if a != b:
+                    raise ValueError(f"parts[{i}] has {what} = {b!r} but parts[0] has {a!r}: only ensembles of "
+                                     f"one layout can be concatenated")
+            if p._curves.shape[0] != first._curves.shape[0]:
+                raise ValueError(f"parts[{i}] was trained for {p._curves.shape[0]} epochs but parts[0] for "
+                                 f"{first._curves.shape[0]}: their loss curves cannot be joined")
+        ens = cls.__new__(cls)
+        ens.__dict__.update(first.__dict__)
+        ens._theta = np.concatenate([p._theta for p in parts])
+        ens.seeds = [s for p in parts for s in p.seeds]
+        ens._curves = np.concatenate([p._curves for p in parts], axis=1)
+        ens.history = ens._curves.T
+        ens.diverged_epoch = np.concatenate([p.diverged_epoch for p in parts])
+        return ens
+
     # ---- data ----------------------------------------------------------------------------------
     def _data(self, X, Y, targets=True):
         """(X3, Y3, single): data as (1 or M, N, n) arrays; per-member data has M on its first axis."""

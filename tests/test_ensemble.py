@@ -300,3 +300,51 @@ def test_block_lanes_memory_and_threads():
     assert block_lanes(100, 2260, 10, [64, 30, 10], threads=2) == 8
     assert block_lanes(20, 9, 4, [2, 2, 1], threads=2) == 16          # every thread gets a block
     assert block_lanes(10_000, 9, 4, [2, 2, 1], threads=2) % 8 == 0
+
+
+def test_xor_convergence_example_small(tmp_path):
+    """examples/xor_convergence.py end to end in a small configuration (the full one: 6 × 10,000 nets)."""
+    import importlib.util
+    path = os.path.join(os.path.dirname(__file__), "..", "examples", "xor_convergence.py")
+    spec = importlib.util.spec_from_file_location("xor_convergence", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    pytest.importorskip("matplotlib")
+    final = example.main(["--members", "60", "--epochs", "400", "--plot", str(tmp_path / "xor.png")])
+    assert sorted(final) == [(h, i) for h in (2, 3, 4) for i in ("scaled", "xavier")]
+    assert all(v.shape == (60,) and np.all(v > 0) for v in final.values())
+    # the member losses are those of separate networks trained the same way
+    X, Y = XOR
+    net = ln.Network([2, 3, 1], seed=7, init="xavier")
+    net.fit(X, Y, epochs=400, lr=3.0, batch_size=None, shuffle=False)
+    assert final[3, "xavier"][7] == pytest.approx(net.loss(X, Y), rel=1e-9)
+    assert (tmp_path / "xor.png").stat().st_size > 10_000
+    assert "| 2-2-1 |" in example.table(final)
+
+
+def train_slice(lo, hi, X, Y, lrs):
+    """Runs on a worker: members lo … hi−1, each with its own learning rate."""
+    import loopnet
+    ens = loopnet.Ensemble([2, 3, 1], seeds=range(lo, hi))
+    ens.fit(X, Y, epochs=100, lr=lrs[lo:hi], batch_size=2, seed=1)
+    return ens
+
+
+def test_members_split_over_dask_workers_and_gathered_in_order():
+    """docs/scaling.md: each worker trains a slice of the members; concatenate joins them in order."""
+    distributed = pytest.importorskip("distributed")
+    import pickle
+    X, Y = XOR
+    lrs = np.linspace(1.0, 4.0, 20)
+    whole = train_slice(0, 20, X, Y, lrs)
+    with distributed.Client(processes=False, n_workers=2, threads_per_worker=1, dashboard_address=None) as client:
+        futures = [client.submit(train_slice, lo, lo + 5, X, Y, lrs, pure=False) for lo in range(0, 20, 5)]
+        joined = ln.Ensemble.concatenate(client.gather(futures))
+    np.testing.assert_array_equal(joined.params, whole.params)
+    np.testing.assert_array_equal(joined.history, whole.history)
+    assert joined.seeds == list(range(20)) and len(joined) == 20
+    back = pickle.loads(pickle.dumps(joined))            # what a process-based worker sends back
+    np.testing.assert_array_equal(back.params, joined.params)
+    np.testing.assert_array_equal(back.forward(X), joined.forward(X))
+    with pytest.raises(ValueError, match=r"parts\[1\] has sizes = \[2, 4, 1\] but parts\[0\] has \[2, 3, 1\]"):
+        ln.Ensemble.concatenate([whole, ln.Ensemble([2, 4, 1], seeds=[0])])
