@@ -73,16 +73,16 @@ def block_lanes(M, n_params, batch, sizes, threads=None):
     """How many members a kernel block holds (the member loop's length; see kernels/ensemble.py).
 
     A block keeps per member about 5 P numbers (θ, ∂L/∂θ, optimizer state, the epoch's backup)
-    and 3 B Σ_l n_l (z, a, δ of a batch); ``lanes`` fills ~256 KB with them, between 8 and 512,
-    a multiple of 8 (one AVX-512 vector of float64), and no wider than needed to give every
-    thread a block.
+    and 3 B Σ_l n_l (z, a, δ of a batch); ``lanes`` fills ~256 KB with them, between 32 and 512,
+    a multiple of 32 (LLVM runs the member loop 32 at a time: four AVX-512 vectors of float64; a
+    shorter loop runs scalar), and no wider than needed to give every thread a block.
     """
     import numba
     threads = threads or numba.get_num_threads()
     per_member = 8 * (5 * n_params + 3 * batch * sum(sizes))
-    lanes = max(8, min(512, (BLOCK_BYTES // per_member) // 8 * 8))
+    lanes = max(32, min(512, (BLOCK_BYTES // per_member) // 32 * 32))
     share = -(-M // max(threads, 1))                    # members per thread, rounded up
-    return int(max(8, min(lanes, -(-share // 8) * 8)))
+    return int(max(32, min(lanes, -(-share // 32) * 32)))
 
 
 def _numpy_forward(out, value, theta, X, Y, sizes, acts, has_bias, loss, chunk, lanes):

@@ -297,9 +297,9 @@ def test_bad_data():
 def test_block_lanes_memory_and_threads():
     # tiny networks: wide blocks (hundreds of members share each per-batch call); big ones: narrow
     assert block_lanes(10_000, 9, 4, [2, 2, 1], threads=2) >= 256
-    assert block_lanes(100, 2260, 10, [64, 30, 10], threads=2) == 8
-    assert block_lanes(20, 9, 4, [2, 2, 1], threads=2) == 16          # every thread gets a block
-    assert block_lanes(10_000, 9, 4, [2, 2, 1], threads=2) % 8 == 0
+    assert block_lanes(100, 2260, 10, [64, 30, 10], threads=2) == 32
+    assert block_lanes(200, 9, 4, [2, 2, 1], threads=2) == 128         # every thread gets a block
+    assert block_lanes(10_000, 9, 4, [2, 2, 1], threads=2) % 32 == 0
 
 
 def test_xor_convergence_example_small(tmp_path):

@@ -112,13 +112,16 @@ def weighted_input(z, W, b, a_prev):
     """z^l_njm = Σ_k w^l_jkm a^{l−1}_nkm + b^l_jm, for every member m of the block.
 
     z (nb, n_l, lanes); W (n_l, n_{l−1}, lanes); b (n_l, lanes); a_prev (nb, n_{l−1}, lanes).
+    Loop order j, k, n, m: each w_jk· (lanes numbers) is read once per batch, not once per example
+    (a block's W is lanes times a network's; the sums over k keep their order).
     """
     lanes = z.shape[2]
-    for n in range(z.shape[0]):
-        for j in range(z.shape[1]):          # neuron j of layer l
+    for j in range(z.shape[1]):              # neuron j of layer l
+        for n in range(z.shape[0]):
             for m in range(lanes):
                 z[n, j, m] = b[j, m]
-            for k in range(W.shape[1]):      # neuron k of layer l−1
+        for k in range(W.shape[1]):          # neuron k of layer l−1
+            for n in range(z.shape[0]):      # example n of the batch
                 for m in range(lanes):       # member m: innermost, SIMD across members
                     z[n, j, m] += W[j, k, m] * a_prev[n, k, m]
 
@@ -281,13 +284,16 @@ def hidden_error(delta, W_next, delta_next, z, a, act):
 
     Forward, this was: z^{l+1}_njm = Σ_k w^{l+1}_jkm a^l_nkm + b_jm, a^l_nkm = σ(z^l_nkm).
     delta, z, a (nb, n_l, lanes); W_next (n_{l+1}, n_l, lanes); delta_next (nb, n_{l+1}, lanes).
+    Loop order j, k, n, m: W^{l+1} is read once per batch (the sums over j keep their order).
     """
     lanes = delta.shape[2]
     for n in range(delta.shape[0]):
-        for k in range(delta.shape[1]):      # neuron k of layer l
+        for k in range(delta.shape[1]):
             for m in range(lanes):
                 delta[n, k, m] = zero_of(delta[n, k, m])
-            for j in range(W_next.shape[0]):     # neuron j of layer l+1
+    for j in range(W_next.shape[0]):         # neuron j of layer l+1
+        for k in range(delta.shape[1]):      # neuron k of layer l
+            for n in range(delta.shape[0]):
                 for m in range(lanes):
                     delta[n, k, m] += W_next[j, k, m] * delta_next[n, j, m]
     derivative_layer(delta, z, a, act)
@@ -311,15 +317,14 @@ def weight_gradient(dW, delta, a_prev):
     """BP4: ∂L/∂w^l_jkm = Σ_n δ^l_njm a^{l−1}_nkm.   dW (n_l, n_{l−1}, lanes).
 
     Forward, this was: z^l_njm = Σ_k w^l_jkm a^{l−1}_nkm + b_jm, so ∂z_njm/∂w_jkm = a_nkm.
+    Loop order j, k, n, m: each dW_jk· is written once per batch (the sums over n keep their order).
     """
     lanes = dW.shape[2]
-    for j in range(dW.shape[0]):
-        for k in range(dW.shape[1]):
+    for j in range(dW.shape[0]):             # neuron j of layer l
+        for k in range(dW.shape[1]):         # neuron k of layer l−1
             for m in range(lanes):
                 dW[j, k, m] = zero_of(dW[j, k, m])
-    for n in range(delta.shape[0]):
-        for j in range(dW.shape[0]):         # neuron j of layer l
-            for k in range(dW.shape[1]):     # neuron k of layer l−1
+            for n in range(delta.shape[0]):
                 for m in range(lanes):
                     dW[j, k, m] += delta[n, j, m] * a_prev[n, k, m]
 
