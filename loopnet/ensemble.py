@@ -41,6 +41,9 @@ VERSION = 1
 ORDERS_BYTES = 64 * 2 ** 20          # at most this much of shuffle orders per compiled call
 PREDICT_CHUNK = 256                  # rows per pass of the forward kernel (as Network's)
 BLOCK_BYTES = 256 * 2 ** 10          # a kernel block's θ, state and batch buffers: about an L2 cache
+BLOCK_WORK = 10_000                  # multiply-adds per member and batch below which blocks of members pay
+                                     # (E1, 2-2-1: 36 → blocks, 36× the sequential fits; E2, 64-30-10 × 10:
+                                     # 22,600 → member after member, the blocked single-network kernels)
 VOTES = ("mean", "majority")
 
 
@@ -49,24 +52,43 @@ class MembersDiverged(RuntimeWarning):
 
 
 class _Backend:
-    """The three ways to run the ensemble kernels, one table (as :data:`loopnet.BACKENDS`)."""
+    """The three ways to run the ensemble kernels, one table (as :data:`loopnet.BACKENDS`).
 
-    def __init__(self, name, train, train_parallel, forward, forward_parallel):
+    | kernel | runs | chosen when (:func:`use_blocks`) |
+    |---|---|---|
+    | ``train_members`` | blocks of members, the member index innermost (SIMD across members) | small networks: n_params × batch_size < ``BLOCK_WORK`` |
+    | ``train_each`` | ``training.train_epochs`` per member (bitwise ``Network.fit``) | bigger ones: one member already fills the vector units |
+
+    Either runs its members (or blocks) on all cores when there is more than one.
+    """
+
+    def __init__(self, name, train, train_parallel, each, each_parallel, forward, forward_parallel):
         self.name = name
         self._train, self._train_parallel = train, train_parallel
+        self._each, self._each_parallel = each, each_parallel
         self._forward, self._forward_parallel = forward, forward_parallel
 
-    def train(self, *args):
-        self._run(self._train, self._train_parallel, args[0].shape[0], args)     # args[0]: θ (M, P)
+    def train(self, blocks, *args):
+        M = args[0].shape[0]                             # args[0]: θ (M, P)
+        if blocks:
+            self._run(self._train, self._train_parallel, M > args[-1], args)    # args[-1]: lanes
+        else:
+            self._run(self._each, self._each_parallel, M > 1, args)
 
     def forward(self, *args):
-        self._run(self._forward, self._forward_parallel, args[2].shape[0], args)  # args[2]: θ (M, P)
+        self._run(self._forward, self._forward_parallel, args[2].shape[0] > args[-1], args)  # args[2]: θ
 
     @staticmethod
-    def _run(serial, parallel, M, args):
-        fn = parallel if M > args[-1] else serial       # args[-1]: lanes; one block needs no threads
+    def _run(serial, parallel, several, args):
+        fn = parallel if several else serial            # one block (or member): no threads to start
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             fn(*args)
+
+
+def use_blocks(n_params, batch_size):
+    """Whether :meth:`Ensemble.fit` trains blocks of members (member index innermost) rather than
+    member after member with the single-network kernel (see :class:`_Backend`)."""
+    return n_params * batch_size < BLOCK_WORK
 
 
 def block_lanes(M, n_params, batch, sizes, threads=None):
@@ -100,11 +122,11 @@ def _python(fn):
 
 
 BACKENDS = {
-    "loops": _Backend("loops", kern.train_members, kern.train_members_parallel,
-                      kern.forward_members, kern.forward_members_parallel),
-    "numpy": _Backend("numpy", _numpy_train, _numpy_train, _numpy_forward, _numpy_forward),
-    "python": _Backend("python", _python(kern.train_members), _python(kern.train_members),
-                       _python(kern.forward_members), _python(kern.forward_members)),
+    "loops": _Backend("loops", kern.train_members, kern.train_members_parallel, kern.train_each,
+                      kern.train_each_parallel, kern.forward_members, kern.forward_members_parallel),
+    "numpy": _Backend("numpy", _numpy_train, _numpy_train, _numpy_train, _numpy_train, _numpy_forward, _numpy_forward),
+    "python": _Backend("python", _python(kern.train_members), _python(kern.train_members), _python(kern.train_each),
+                       _python(kern.train_each), _python(kern.forward_members), _python(kern.forward_members)),
 }
 
 
@@ -444,6 +466,7 @@ class Ensemble:
         chunk = int(max(1, min(max(epochs, 1), ORDERS_BYTES // (8 * N * n_orders))))
         s = p._spec
         lanes = block_lanes(M, p.n_params, int(batch_size), p.sizes)
+        blocks = use_blocks(p.n_params, int(batch_size))
         done = 0
         while done < epochs:
             n = min(chunk, epochs - done)
@@ -451,7 +474,7 @@ class Ensemble:
                 orders = np.stack([r.permuted(np.tile(np.arange(N, dtype=np.int64), (n, 1)), axis=1) for r in rngs])
             else:
                 orders = np.broadcast_to(np.arange(N, dtype=np.int64), (1, n, N)).copy()
-            self._backend.train(self._theta, X3, Y3, orders, s.sizes, s.acts, s.has_bias, s.loss, int(batch_size),
+            self._backend.train(blocks, self._theta, X3, Y3, orders, s.sizes, s.acts, s.has_bias, s.loss, int(batch_size),
                                 opt, lr_m, mom_m, decay_m, betas, state, step, self._curves[done:done + n], stopped, done, lanes)
             done += n
         if self.diverged.any():

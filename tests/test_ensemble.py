@@ -348,3 +348,39 @@ def test_members_split_over_dask_workers_and_gathered_in_order():
     np.testing.assert_array_equal(back.forward(X), joined.forward(X))
     with pytest.raises(ValueError, match=r"parts\[1\] has sizes = \[2, 4, 1\] but parts\[0\] has \[2, 3, 1\]"):
         ln.Ensemble.concatenate([whole, ln.Ensemble([2, 4, 1], seeds=[0])])
+
+
+@pytest.mark.parametrize("fit_kw, per_member", [
+    (dict(epochs=6, lr=np.linspace(0.5, 3.0, 5), momentum=0.5, batch_size=12, seed=[3, 1, 4, 1, 5]), ("lr", "seed")),
+    (dict(epochs=6, lr=0.01, optimizer="adam", l2=np.linspace(0, 2, 5), batch_size=12), ("l2",)),
+])
+def test_bigger_networks_train_member_after_member_bitwise(fit_kw, per_member):
+    """n_params × batch_size ≥ BLOCK_WORK: each member runs the single-network kernel, so it is
+    bitwise Network.fit; the members are spread over the cores."""
+    from loopnet.ensemble import use_blocks
+    X, Y = small_data(n=30, n_in=20, n_out=10, classes=True)
+    ens = ln.Ensemble([20, 30, 10], seeds=range(5), output_activation="softmax", loss="cross_entropy")
+    assert not use_blocks(ens.n_params, 12)
+    ens.fit(X, Y, **fit_kw)
+    want, curves = separate_fits([20, 30, 10], range(5), X, Y, dict(output_activation="softmax", loss="cross_entropy"),
+                                 fit_kw, per_member)
+    np.testing.assert_array_equal(ens.params, want)
+    np.testing.assert_array_equal(ens.history, curves)
+    twin = ln.Ensemble([20, 30, 10], seeds=range(5), output_activation="softmax", loss="cross_entropy", backend="numpy")
+    twin.fit(X, Y, **fit_kw)
+    np.testing.assert_allclose(twin.params, want, rtol=0, atol=1e-12)
+
+
+def test_bigger_networks_divergence_per_member():
+    X, Y = small_data(n=30, n_in=20, n_out=10)
+    lr = np.array([0.01, 1e30, 0.01])
+    ens = ln.Ensemble([20, 30, 10], seeds=range(3), activation="identity", loss="mse")
+    with pytest.warns(MembersDiverged, match="1 of 3 members diverged"):
+        ens.fit(X, Y, epochs=8, lr=lr, batch_size=12)
+    assert ens.diverged.tolist() == [False, True, False]
+    net = ln.Network([20, 30, 10], seed=1, activation="identity", loss="mse")
+    with pytest.raises(ln.TrainingDiverged) as exc:
+        net.fit(X, Y, epochs=8, lr=1e30, batch_size=12)
+    assert ens.diverged_epoch[1] == exc.value.history.epochs
+    np.testing.assert_array_equal(ens.params[1], net.params)
+    assert np.isnan(ens.history[1, ens.diverged_epoch[1]:]).all()

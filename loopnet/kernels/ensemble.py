@@ -33,7 +33,7 @@ from .._numba import cast_like, kernel, one_of, parallel_kernel, zero_of
 from ..activations import IDENTITY, RELU, SIGMOID, SOFTMAX, TANH
 from ..losses import CROSS_ENTROPY, SSE, loss_scale
 from .loss import softplus
-from .training import SGD
+from .training import SGD, train_epochs
 from .vexp import vexp, vsigmoid
 
 
@@ -595,3 +595,48 @@ def forward_members(out, value, theta, X, Y, sizes, acts, has_bias, loss, chunk,
 
 
 forward_members_parallel = parallel_kernel(forward_members, "forward_members_parallel")
+
+
+# ---- members one at a time, on all cores: for networks too big for member-innermost blocks ------
+
+@kernel
+def train_each(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
+               lr, momentum, decay, betas, state, step, epoch_loss, stopped, first_epoch, lanes):
+    """What :func:`train_members` computes, member after member with the single-network kernel
+    :func:`loopnet.kernels.training.train_epochs` (so each member is bitwise ``Network.fit``), the
+    members spread over the cores by :data:`train_each_parallel`.
+
+    For a big network a member alone fills the vector units (its kernels are register-blocked
+    over examples and neurons), and a block of members would keep lanes copies of θ in cache:
+    :func:`loopnet.ensemble.use_blocks` picks this kernel then. ``lanes`` is unused (same arguments
+    as train_members). Each member's per-epoch losses go to epoch_loss[:, m] (E, M).
+    """
+    M, P = theta.shape
+    E = orders.shape[1]
+    for mp in prange(M):
+        m = np.int64(mp)                               # prange's index is unsigned; 0 below is signed
+        if stopped[m] >= 0:                            # stopped in an earlier call: no more steps
+            for e in range(E):
+                epoch_loss[e, m] = np.nan
+            continue
+        xm = m if X.shape[0] > 1 else 0
+        om = m if orders.shape[0] > 1 else 0
+        hyper = np.empty(6, dtype=theta.dtype)
+        hyper[0] = lr[m]
+        hyper[1] = momentum[m]
+        hyper[2] = betas[0]
+        hyper[3] = betas[1]
+        hyper[4] = betas[2]
+        hyper[5] = decay[m]
+        t = step[m:m + 1]
+        losses = np.empty(E)
+        correct = np.zeros(E, dtype=np.int64)
+        done = train_epochs(theta[m], X[xm], Y[xm], orders[om], sizes, acts, has_bias, loss, batch_size,
+                            optimizer, hyper, state[m], t, 0, losses, correct)
+        for e in range(E):
+            epoch_loss[e, m] = losses[e] if e < done else np.nan
+        if done < E:
+            stopped[m] = first_epoch + done             # diverged in epoch `done`: its start is kept
+
+
+train_each_parallel = parallel_kernel(train_each, "train_each_parallel")
