@@ -25,6 +25,11 @@ run-time on purpose: with a compile-time constant trip count LLVM unrolls the me
 and then leaves it scalar (measured: 0 vector instructions in ``weighted_input``).
 A block whose members run out (M not a multiple of lanes) fills its last lanes with copies of
 the last member; their results are computed and thrown away.
+
+Blocks pay for small networks, where one member's step is too short to fill the vector units
+(2-2-1 on XOR: 36 multiply-adds per batch). For bigger ones :func:`train_each` trains member after
+member with the single-network kernel (register-blocked over examples and neurons, bitwise
+``Network.fit``), the members over the cores; :func:`loopnet.ensemble.use_blocks` chooses.
 """
 import numpy as np
 from numba import prange
