@@ -35,9 +35,12 @@ _EXPORTS = {
     "ModelFileError": "io", "load": "io", "LOSSES": "losses", "INITS": "network", "Gradients": "network",
     "Network": "network", "plot_history": "plotting", "plot_network": "plotting",  # matplotlib only when called
     "History": "training", "TrainingDiverged": "training", "step_into": "debug",
+    "Ensemble": "ensemble", "MembersDiverged": "ensemble",
 }
 
-__all__ = ["Network", "Gradients", "History", "TrainingDiverged", "ModelFileError", "load", "gradcheck", "explain", "plot_network", "plot_history", "ACTIVATIONS", "LOSSES", "BACKENDS", "INITS", "step_into", "__version__"]
+__all__ = ["Network", "Ensemble", "MembersDiverged", "Gradients", "History", "TrainingDiverged", "ModelFileError", "load",
+           "gradcheck", "explain", "step_into", "plot_network", "plot_history", "ACTIVATIONS", "LOSSES", "BACKENDS",
+           "INITS", "__version__"]
 
 
 def __getattr__(name):

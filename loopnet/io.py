@@ -49,8 +49,6 @@ def save(net, path):
     >>> net.save(path); ln.load(path).sizes
     [2, 3, 1]
     """
-    path = _target(path)
-    directory = os.path.dirname(path)
     fields = dict(
         format=np.array(FORMAT), version=np.array(VERSION, dtype=np.int64),
         sizes=np.array(net.sizes, dtype=np.int64), activation=np.array(net.activation),
@@ -63,6 +61,15 @@ def save(net, path):
                       preprocessing_scale=pre.scale)
         if pre.classes is not None:
             fields["classes"] = pre.classes
+    atomic_savez(path, fields)
+
+
+def atomic_savez(path, fields):
+    """Write the arrays ``fields`` to the .npz file ``path`` atomically (a temporary file in the same
+    directory, flushed to disk, renamed over ``path``; through symlinks to their target; regular files
+    only, see :func:`_target`). Used for networks and ensembles."""
+    path = _target(path)
+    directory = os.path.dirname(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=".loopnet-", suffix=".npz.tmp", dir=directory)
     except PermissionError:
@@ -138,6 +145,15 @@ FIELDS = {
     "preprocessing": ("U", "scalar", 64 * 4), "preprocessing_offset": ("f", "inputs", 8),
     "preprocessing_scale": ("f", "inputs", 8), "classes": ("iufbU", "classes", 256 * 4),
 }
+# An ensemble file (loopnet.Ensemble.save): the network's description, then per member.
+ENSEMBLE_FIELDS = {
+    **{k: FIELDS[k] for k in ("format", "version", "activation", "output_activation", "loss", "dtype", "has_bias",
+                              "sizes")},
+    "init": ("U", "scalar", 64 * 4), "seeds": ("iu", "seeds", 8),            # (M,): how many members there are
+    "params": ("f", "member_params", 8),          # (M, P): one θ per member
+    "history": ("f", "member_rows", 8),           # (M, epochs): one loss curve per member
+    "diverged_epoch": ("iu", "members", 8),       # (M,)
+}
 MAX_LAYERS = 10_000
 
 
@@ -154,8 +170,14 @@ def _header(zf, info, path):
         return shape, dtype, f.tell()
 
 
-def _read_fields(path):
-    """The known members of the archive at ``path``, each checked from its header before it is read."""
+KINDS_OF_FILE = {"loopnet": "it is a single network: use loopnet.load",
+                 "loopnet-ensemble": "it is an ensemble: use loopnet.Ensemble.load"}
+
+
+def _read_fields(path, table=FIELDS):
+    """The members of ``table`` in the archive at ``path``, each checked from its header before it is read.
+    The format member is read first: a file of the other kind (a network for an ensemble's table, or the
+    reverse) is named as such before any shape is checked against the wrong table."""
     try:
         zf = zipfile.ZipFile(path)
     except PermissionError:
@@ -170,10 +192,12 @@ def _read_fields(path):
     fields = {}
     with zf:
         members = {info.filename: info for info in zf.infolist()}
-        order = sorted((n for n in FIELDS if n + ".npy" in members), key=lambda n: n == "params")  # params last
+        # the description first (what the other members' shapes are checked against), params last
+        order = sorted((n for n in table if n + ".npy" in members),
+                       key=lambda n: -1 if n == "format" else (table[n][1] not in ("scalar", "vector", "seeds")) + 2 * (n == "params"))
         for name in order:
             info = members[name + ".npy"]
-            kinds, rank, itemsize = FIELDS[name]
+            kinds, rank, itemsize = table[name]
             try:
                 shape, dtype, header = _header(zf, info, path)
             except Exception as exc:
@@ -189,18 +213,27 @@ def _read_fields(path):
                 allowed = ()
             elif name == "sizes":
                 allowed = shape if len(shape) == 1 and shape[0] <= MAX_LAYERS else None
+            elif rank == "seeds":       # any number of members, one seed each
+                allowed = shape if len(shape) == 1 else None
             elif rank == "inputs":      # one number per input n_0
                 allowed = (int(fields["sizes"][0]),) if "sizes" in fields else None
             elif rank == "classes":     # one label per output, or two for a single (sigmoid) output
                 n_out = int(fields["sizes"][-1]) if "sizes" in fields else 0
                 allowed = shape if len(shape) == 1 and shape[0] <= max(n_out, 2) else None
+            elif rank in ("members", "member_rows", "member_params"):
+                M = int(fields["seeds"].shape[0]) if "seeds" in fields else -1
+                allowed = ((M,) if rank == "members" else
+                           (M, shape[1]) if rank == "member_rows" and len(shape) == 2 else
+                           (M, _param_count(fields, path)) if rank == "member_params" else None)
             else:  # params: exactly the count the sizes imply
                 allowed = (_param_count(fields, path),)
             if shape != allowed:
                 what = "a single value" if rank == "scalar" else (
                     f"at most {MAX_LAYERS} layer sizes" if name == "sizes" else
+                    "one seed per member" if rank == "seeds" else
                     "one number per input of the network" if rank == "inputs" else
                     "one label per output of the network" if rank == "classes" else
+                    "one row per member (seeds)" if rank.startswith("member") else
                     f"the {allowed[0]} numbers that sizes {[int(n) for n in fields['sizes']]} need")
                 raise ModelFileError(f"{path!r} is a damaged loopnet model file: member {name!r} declares shape "
                                      f"{shape}, expected {what}; it was not read")
@@ -208,9 +241,9 @@ def _read_fields(path):
             if info.file_size != header + nbytes:
                 raise ModelFileError(f"{path!r} is a damaged loopnet model file: member {name!r} is "
                                      f"{info.file_size} bytes but its header declares {header + nbytes}")
-            if name == "params":
+            if name in ("params", "history"):
                 from .validation import check_memory
-                check_memory(nbytes, f"loading {path!r}: its {shape[0]:,} parameters")
+                check_memory(nbytes, f"loading {path!r}: its {int(np.prod(shape)):,} {name} numbers")
             try:
                 with zf.open(info) as f:
                     fields[name] = np.lib.format.read_array(f, allow_pickle=False)
@@ -219,6 +252,12 @@ def _read_fields(path):
             except Exception as exc:  # zlib.error, EOFError, BadZipFile (CRC), ValueError
                 raise ModelFileError(f"{path!r} is a damaged .npz archive (truncated or corrupt): member "
                                      f"{name!r}: {type(exc).__name__}: {exc}") from None
+            if name == "format":
+                kind = str(fields["format"]) if fields["format"].shape == () else None
+                wanted = "loopnet-ensemble" if table is ENSEMBLE_FIELDS else "loopnet"
+                if kind in KINDS_OF_FILE and kind != wanted:
+                    raise ModelFileError(f"{path!r} is not a loopnet {'ensemble' if wanted != 'loopnet' else 'model'} "
+                                         f"file ({KINDS_OF_FILE[kind]})")
     return fields, sorted(n[:-4] if n.endswith(".npy") else n for n in members)
 
 
@@ -236,6 +275,22 @@ def _param_count(fields, path):
     return sum(sizes[l] * sizes[l - 1] + (sizes[l] if has_bias else 0) for l in range(1, len(sizes)))
 
 
+def read_archive(path, table=None):
+    """(fields, entries) of the model file ``path``: the members of ``table`` (:data:`FIELDS` for a network,
+    :data:`ENSEMBLE_FIELDS` for an ensemble) that it holds, each read after its declared shape, dtype and
+    size were checked (see :func:`_read_fields`), and the names of all its entries. Only regular files
+    are read: a FIFO would block the read forever, a device never end."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no model file at {path!r}")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path!r} is a directory, not a model file")
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        raise ModelFileError(f"{path!r} is {_KINDS.get(stat.S_IFMT(mode), 'not a regular file')}, not a model file")
+    return _read_fields(path, FIELDS if table is None else table)
+
+
 def load(path, backend="loops"):
     """Read a network written by :func:`save`. Raises :class:`ModelFileError` for a truncated,
     corrupt or foreign file or another format version, FileNotFoundError when there is none.
@@ -250,17 +305,13 @@ def load(path, backend="loops"):
 
     v.choice(backend, BACKENDS, "backend")
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no model file at {path!r}")
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"{path!r} is a directory, not a model file")
-    mode = os.stat(path).st_mode
-    if not stat.S_ISREG(mode):   # a FIFO would block the read forever, a device never end
-        raise ModelFileError(f"{path!r} is {_KINDS.get(stat.S_IFMT(mode), 'not a regular file')}, not a model file")
-    fields, entries = _read_fields(path)
+    fields, entries = read_archive(path)
     if "format" not in fields or fields["format"].shape != () or str(fields["format"]) != FORMAT:
+        hint = ""
+        if "format" in fields and fields["format"].shape == () and str(fields["format"]) == "loopnet-ensemble":
+            hint = " (it is an ensemble: use loopnet.Ensemble.load)"
         raise ModelFileError(f"{path!r} is an .npz archive but not a loopnet model (it has no format='loopnet' "
-                             f"entry; its entries are {entries})")
+                             f"entry; its entries are {entries}){hint}")
     try:
         version = int(fields["version"])
     except (KeyError, TypeError, ValueError):
