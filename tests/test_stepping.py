@@ -56,7 +56,9 @@ def test_pdb_break_by_kernel_name_works(tmp_path):
 
 
 def test_pdb_break_by_absolute_line_from_breakpoint_at(tmp_path):
-    filename, line, _ = debug.breakpoint_at("weight_gradient")
+    # the path as the learner's own process sees it (the installed package), as the guide's recipe says
+    where = run(["import loopnet.debug as d; print(*d.breakpoint_at('weight_gradient')[:2])"][0], "", tmp_path)
+    filename, line = where.stdout.split()
     code = (f"import loopnet as ln, pdb\nnet = {NET}\nnet.backend = 'python'\n"
             "pdb.run('net.gradients([[0, 1, 2]], [[1]])')\n")
     r = run(code, f"b {filename}:{line}, j == 1 and k == 2\nc\np ('BP4', n, j, k)\nclear\ny\nc\n", tmp_path)
