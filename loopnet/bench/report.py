@@ -37,7 +37,7 @@ def load(path):
     rows = {}
     for b in data["benchmarks"]:
         e = b.get("extra_info", {})
-        if "impl" not in e:
+        if "impl" not in e or "operation" not in e:   # the ensemble benchmarks: see ensemble_table
             continue
         per_unit = e.get("per_unit", 1.0)
         rows[(e["workload"], e["operation"], e["dtype"], e["impl"])] = dict(
@@ -80,6 +80,32 @@ def cold_start(runs=3):
         result[what, "empty"] = (statistics.median(cold), cold)
         result[what, "warm"] = (statistics.median(warm), warm)
     return result
+
+
+def ensemble_table(path):
+    """The ensemble benchmarks (bench/test_bench_ensemble.py): seconds per whole workload (median), and
+    each implementation's time over ensemble-loops'."""
+    with open(path) as f:
+        data = json.load(f)
+    rows = {}
+    for b in data["benchmarks"]:
+        e = b.get("extra_info", {})
+        if "members" in e and "impl" in e:
+            rows[e["workload"], e["impl"]] = (b["stats"]["median"] / e.get("per_unit", 1.0), e)
+    if not rows:
+        return ""
+    impls = list(dict.fromkeys(k[1] for k in rows))
+    out = ["| workload | " + " | ".join(impls) + " |", "|" + "---|" * (1 + len(impls))]
+    for wid in sorted({k[0] for k in rows}):
+        base = rows.get((wid, "ensemble-loops"))
+        e = next(v[1] for k, v in rows.items() if k[0] == wid)
+        cells = []
+        for i in impls:
+            r = rows.get((wid, i))
+            cells.append("—" if r is None else fmt_time(r[0]) + ("" if base is None or i == "ensemble-loops"
+                                                                 else f" ({r[0] / base[0]:.3g}×)"))
+        out.append(f"| {wid}: {e['members']:,} × {'-'.join(map(str, e['sizes']))}, {e['unit']} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
 
 
 def table(machine, rows):
@@ -200,6 +226,10 @@ def main(results, out=".", cold_start=True):
              "Times are per operation: `forward` over the benchmark's batch, `gradients` of one mini-batch, "
              "`train_epoch` per full epoch (W1/W2: K epochs per call ÷ K; W4–W6: 6000 of 60000 examples × 10).", "",
              table(machine, rows), "", "## Targets (issues 4 and 12)", "", targets(machine, rows), ""]
+    ens = ensemble_table(results)
+    if ens:
+        parts += ["## Many networks at once (bench/test_bench_ensemble.py; ratio = time / ensemble-loops time)", "",
+                  ens, ""]
     if cold_start:
         cold = globals()["cold_start"]()
         parts += ["## Cold start (whole processes, wall seconds incl. interpreter and import; median of 3)", "",
