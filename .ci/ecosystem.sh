@@ -59,17 +59,24 @@ src=$(ls -d "$dist"/loopnet_backprop-*/)
     tests/test_interop.py tests/test_docs.py::test_readme_setup_commands_name_the_distribution)
 
 # 4. the declared minimums
-mins=$("$PY" - <<'PYEOF'
-import re, tomllib
+# one requirement per line (a requirement may hold spaces: markers such as tbb's platform_machine);
+# a requirement whose marker does not hold on this machine is left out, every ">=X" becomes "==X.*"
+mapfile -t mins < <("$PY" - <<'PYEOF'
+import tomllib
+from packaging.requirements import Requirement
 meta = tomllib.load(open("pyproject.toml", "rb"))["project"]
-reqs = meta["dependencies"] + [r for r in meta["optional-dependencies"]["sklearn"]]
-print(" ".join(re.sub(r">=([0-9.]+)$", r"==\1.*", r) for r in reqs))
+for text in meta["dependencies"] + meta["optional-dependencies"]["sklearn"]:
+    req = Requirement(text)
+    if req.marker is not None and not req.marker.evaluate():
+        continue
+    lows = [s.version for s in req.specifier if s.operator == ">="]
+    print(f"{req.name}{''.join('[' + e + ']' for e in sorted(req.extras))}" + (f"=={lows[0]}.*" if lows else ""))
 PYEOF
 )
+[ "${#mins[@]}" -ge 3 ] || { echo "CI: could not read the declared minimums from pyproject.toml" >&2; exit 1; }
 venv=${LOOPNET_MINIMUMS_VENV:-/tmp/loopnet-minimums-venv}
 [ -x "$venv/bin/python" ] || "$PY" -m venv "$venv"
-# shellcheck disable=SC2086
-"$venv/bin/python" -m pip install -q $mins pytest hypothesis tqdm
+"$venv/bin/python" -m pip install -q "${mins[@]}" pytest hypothesis tqdm
 echo "CI: minimums leg on $("$venv/bin/python" -c 'import numpy, numba, sklearn; print(f"numpy {numpy.__version__}, numba {numba.__version__}, scikit-learn {sklearn.__version__}")')"
 mkdir -p "$venv/numba-cache"
 XDG_CACHE_HOME="$venv/numba-cache" PYTHONPATH="$PWD" "$venv/bin/python" -m pytest -q -p no:cacheprovider \
