@@ -181,11 +181,11 @@ def add_weight_decay(grad, theta, sizes, has_bias, decay):
 def train_epochs(theta, X, Y, sw, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
                  hyper, state, step, task, epoch_loss, epoch_correct):
     """The twin of kernels.training.train_epochs: same arguments, same semantics."""
-    N = X.shape[0]
+    N = orders.shape[1]                     # the rows an epoch (or a piece of one) visits
     P = theta.shape[0]
     grad = np.empty_like(theta)
     lr, momentum, beta1, beta2, eps, decay = hyper
-    total_weight = float(np.sum(sw, dtype=np.float64))
+    total_weight = float(np.sum(sw[orders[0]], dtype=np.float64))
     for e in range(orders.shape[0]):
         backup = theta.copy(), state.copy(), int(step[0])
         running, correct, finite = 0.0, 0, True

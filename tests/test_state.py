@@ -225,17 +225,20 @@ class Presses:
         return self.inner.train_epochs(*args)
 
 
-def _long_epoch(monkeypatch, backend):
-    """Thresholds made small so a 200-example epoch is long: pieces of 2 mini-batches of 10."""
+def _long_epoch(monkeypatch, backend, growth=1):
+    """Thresholds made small so a 200-example epoch is long: pieces of 2 mini-batches of 10 (growth=1
+    keeps every piece that size; else each is sized from the time of the one before)."""
     monkeypatch.setattr(training, "WORK_PER_CALL", 3.0 * 20 * 13)     # 20 rows of a 3-3-1 net (13 numbers)
     monkeypatch.setattr(training, "SPLIT_EPOCH_WORK", 3.0 * 100 * 13)
+    monkeypatch.setattr(training, "PIECE_GROWTH", growth)
     Xl = np.random.default_rng(1).random((200, 3))
     return ln.Network([3, 3, 1], seed=0, backend=backend), Xl, Xl[:, :1]
 
 
+@pytest.mark.parametrize("growth", [1, 8])
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_long_epochs_in_pieces_give_the_same_training(monkeypatch, backend):
-    whole, Xl, Yl = _long_epoch(monkeypatch, backend)
+def test_long_epochs_in_pieces_give_the_same_training(monkeypatch, backend, growth):
+    whole, Xl, Yl = _long_epoch(monkeypatch, backend, growth)
     pieces = whole.copy()
     for optimizer in ("sgd", "adam"):
         for l2 in (0.0, 0.5):
@@ -246,6 +249,35 @@ def test_long_epochs_in_pieces_give_the_same_training(monkeypatch, backend):
                 h_whole = whole.fit(Xl, Yl, **kw)
             assert np.array_equal(pieces.params, whole.params)       # the same updates, bit for bit
             np.testing.assert_allclose(h_pieces.loss, h_whole.loss, rtol=1e-12)
+
+
+class Calls:
+    """A backend wrapper that records the rows of every train_epochs call."""
+
+    def __init__(self, inner):
+        self.inner, self.rows = inner, []
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def train_epochs(self, *args):
+        self.rows.append(args[3].shape[1])
+        return self.inner.train_epochs(*args)
+
+
+def test_pieces_are_sized_by_their_measured_time(monkeypatch):
+    """Fast pieces grow (at most PIECE_GROWTH times a step) until one lasts about PIECE_SECONDS; a piece
+    that took longer than that shrinks the next; every piece is whole mini-batches."""
+    n, Xl, Yl = _long_epoch(monkeypatch, "loops", growth=8)
+    n.fit(Xl, Yl, epochs=1, batch_size=10)                   # compiled
+    n._backend = calls = Calls(n._backend)
+    n.fit(Xl, Yl, epochs=1, lr=0.5, batch_size=10)
+    first = calls.rows[0]                                    # a few rows: they take microseconds
+    assert calls.rows == [first, 8 * first, 200 - 9 * first] and first % 10 == 0
+    monkeypatch.setattr(training, "PIECE_SECONDS", 0.0)      # every piece "too slow": shrink to one batch
+    calls.rows.clear()
+    n.fit(Xl, Yl, epochs=1, lr=0.5, batch_size=10)
+    assert calls.rows == [first] + [10] * ((200 - first) // 10)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

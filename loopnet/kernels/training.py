@@ -18,7 +18,8 @@ SGD, ADAM = 0, 1
 @kernel
 def train_epochs(theta, X, Y, sw, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
                  hyper, state, step, task, epoch_loss, epoch_correct):
-    """Train for ``orders.shape[0]`` epochs; epoch e visits the rows of X in the order orders[e].
+    """Train for ``orders.shape[0]`` epochs; epoch e visits the rows of X listed in orders[e], in that order
+    (all N rows, a permutation; or, for a long epoch run in pieces, one piece's rows).
     sw (N,) are the sample weights (ones when none are given): each mini-batch's loss is
     scale(Σ_batch s_n) · Σ_n s_n e_n, so a weight of 2 on a row is that row twice.
 
@@ -31,7 +32,7 @@ def train_epochs(theta, X, Y, sw, orders, sizes, acts, has_bias, loss, batch_siz
     Returns the number of epochs completed. If a loss or a weight becomes non-finite in epoch e,
     θ and the optimizer state are put back as they were at the start of e and e is returned.
     """
-    N = X.shape[0]
+    N = orders.shape[1]                              # the rows each epoch (or piece of one) visits
     P = n_params(sizes, has_bias)
     B = batch_size
     L = sizes.shape[0] - 1
@@ -39,9 +40,9 @@ def train_epochs(theta, X, Y, sw, orders, sizes, acts, has_bias, loss, batch_siz
     dbuf = np.empty_like(abuf)
     ybuf = np.empty(B * sizes[L], dtype=theta.dtype)
     swbuf = np.empty(B, dtype=sw.dtype)
-    total_weight = 0.0
-    for n in range(N):
-        total_weight += sw[n]
+    total_weight = 0.0                               # Σ s_n over the rows visited (the same in every epoch)
+    for i in range(N):
+        total_weight += sw[orders[0, i]]
     grad = np.empty(P, dtype=theta.dtype)
     backup = np.empty(P + state.shape[0], dtype=theta.dtype)
     a0_full = batch_view(abuf, B, sizes, 0, B)       # (B, n_0): the mini-batch's inputs a^0
