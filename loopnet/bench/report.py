@@ -218,9 +218,15 @@ def machine_text(machine):
 
 def main(results, out=".", cold_start=True):
     machine, rows = load(results)
+    with open(results) as f:
+        raw = json.load(f)
+    commit = raw.get("commit_info") or {}
+    run = f"run {raw.get('datetime', '?')[:16].replace('T', ' ')} UTC"
+    if commit.get("id"):
+        run += f" on commit {commit['id'][:7]}" + (" with uncommitted changes" if commit.get("dirty") else "")
     os.makedirs(out, exist_ok=True)
     parts = ["# loopnet benchmarks", "", f"From `{os.path.basename(results)}` "
-             f"({machine.get('loopnet', {}).get('cpu_model', '')}; {machine.get('datetime', '') if 'datetime' in machine else ''}).",
+             f"({machine.get('loopnet', {}).get('cpu_model', '')}; {run}).",
              "", "## Machine", "", machine_text(machine), "",
              "## Medians (ratio = time / loops time: above 1 means loops is faster)", "",
              "Times are per operation: `forward` over the benchmark's batch, `gradients` of one mini-batch, "
