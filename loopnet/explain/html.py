@@ -48,15 +48,6 @@ class HtmlPrinter(Printer):
             out += "<sub>" + ",".join(html.escape(str(i)) for i in idx) + "</sub>"
         return out
 
-    def _print_Num(self, n):
-        return self.num(n)
-
-    def _print_Op(self, o):
-        return self.op(o.op)
-
-    def _print_Group(self, g):
-        return "(" + self.expr(g.items) + ")"
-
     def _print_Func(self, f):
         if f.name == "exp":
             return "exp(" + self.arg(f.items) + ")"

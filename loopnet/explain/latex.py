@@ -95,12 +95,6 @@ class TexPrinter(Printer):
             out += "_{" + ",".join(str(i) for i in idx) + "}"
         return out
 
-    def _print_Num(self, n):
-        return self.num(n)
-
-    def _print_Op(self, o):
-        return self.op(o.op)
-
     def _print_Group(self, g):
         return r"\left(" + self.expr(g.items) + r"\right)"
 

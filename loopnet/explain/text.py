@@ -44,6 +44,15 @@ class Printer:
     def node(self, n):
         return getattr(self, "_print_" + type(n).__name__)(n)
 
+    def _print_Num(self, n):
+        return self.num(n)
+
+    def _print_Op(self, o):
+        return self.op(o.op)
+
+    def _print_Group(self, g):
+        return "(" + self.expr(g.items) + ")"
+
     def arg(self, items):
         """The argument of a function: a lone number needs no second pair of parentheses."""
         return self.expr(items) if len(items) != 1 or not isinstance(items[0], Num) else self.num(items[0])
@@ -108,15 +117,6 @@ class TextPrinter(Printer):
         out = base + ("" if s.layer is None else "⁽" + sup(s.layer) + "⁾")
         idx = ((s.n,) if s.n is not None else ()) + tuple(s.idx)
         return out + ",".join(sub(i) for i in idx)
-
-    def _print_Num(self, n):
-        return self.num(n)
-
-    def _print_Op(self, o):
-        return self.op(o.op)
-
-    def _print_Group(self, g):
-        return "(" + self.expr(g.items) + ")"
 
     def _print_Func(self, f):
         return f.name + "(" + self.arg(f.items) + ")"
