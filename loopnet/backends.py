@@ -122,7 +122,7 @@ class LoopBackend:
 
     def train_epochs(self, theta, X, Y, orders, spec, batch_size, optimizer, hyper, state, step, task,
                      epoch_loss, epoch_correct, sw=None):
-        return int(self._run(spec, min(batch_size, X.shape[0]), "train_epochs", theta.dtype,
+        return int(self._run(spec, min(batch_size, X.shape[0]), TRAIN_EPOCHS[optimizer], theta.dtype,
                              theta, X, Y, _weights(sw, theta, X), orders, spec.sizes, spec.acts, spec.has_bias,
                              spec.loss, batch_size, optimizer, hyper, state, step, task, epoch_loss, epoch_correct))
 
@@ -174,10 +174,20 @@ for _cls in (LoopBackend, NumpyBackend):
         setattr(_cls, _name, _ieee(getattr(_cls, _name)))
 
 
-_AS_WRITTEN = types.SimpleNamespace(
+_SOURCE = types.SimpleNamespace(
     predict=forward.predict, gradients=backward.gradients, evaluate=loss.evaluate,
-    train_epochs=training.train_epochs, sgd_update=optimizers.sgd_update,
+    train_epochs_sgd=training.train_epochs, train_epochs_adam=training.train_epochs,
+    sgd_update=optimizers.sgd_update,
 )
+# The compiled trees start from the source with each epoch kernel built for its optimizer only
+# (training.LEFT_OUT); the python backend runs the source itself, the one train_epochs a learner steps into.
+_AS_WRITTEN = types.SimpleNamespace(**{
+    **vars(_SOURCE),
+    "train_epochs_sgd": variant(training.train_epochs, training.LEFT_OUT[training.SGD], "sgd"),
+    "train_epochs_adam": variant(training.train_epochs, training.LEFT_OUT[training.ADAM], "adam"),
+})
+# optimizer → the tree's epoch kernel for it: training.train_epochs without the other optimizer's update
+TRAIN_EPOCHS = {training.SGD: "train_epochs_sgd", training.ADAM: "train_epochs_adam"}
 
 
 def _kernels(make):
@@ -207,7 +217,7 @@ def _loops_tree(work):
     return "parallel", _speed_tree(True)
 
 
-_PYTHON = _kernels(python_version)
+_PYTHON = types.SimpleNamespace(**{name: python_version(fn) for name, fn in vars(_SOURCE).items()})
 
 BACKENDS = {
     "loops": LoopBackend("loops", _loops_tree),

@@ -19,6 +19,8 @@ speed = [blocked.weighted_input_blocked, blocked.hidden_error_blocked, blocked.w
          blocked.weighted_input_blocked_parallel, blocked.hidden_error_blocked_parallel,
          blocked.weight_gradient_blocked_parallel, blocked.weighted_input_fast]
 print("SPEED-LAYER-SIGNATURES", sum(len(k.signatures) for k in speed))
+from loopnet.kernels import optimizers
+print("ADAM-SIGNATURES", len(optimizers.adam_update.signatures))
 print("COMPILE-SECONDS", ln.BACKENDS["loops"].compile_seconds)
 """
 
@@ -37,6 +39,7 @@ def test_first_fit_compiles_only_the_component_tree_and_says_so_once_then_loopne
     assert "component kernels for float64 — first use only, about" in notices[0]
     assert f"cached in {cache}" in notices[0]
     assert "SPEED-LAYER-SIGNATURES 0" in first.stdout        # no blocked or parallel code compiled
+    assert "ADAM-SIGNATURES 0" in first.stdout               # nor the update of an optimizer it does not use
     assert float(first.stdout.split("COMPILE-SECONDS")[1].split()[0]) > 0
     # the same run again: loaded from the cache, nothing announced
     again = run(["-c", FIT_OR], cache)
@@ -85,6 +88,6 @@ def test_inputs_of_any_layout_and_flags_reach_one_specialisation(make):
     net.forward(Xv)
     net.gradients(Xv, Y)
     tree = BACKENDS["loops"].trees(0)[1]
-    for op in ("train_epochs", "predict", "gradients"):
+    for op in ("train_epochs_sgd", "predict", "gradients"):
         sigs = [s for s in getattr(tree, op).signatures if "float64" in str(s[0]) or "float64" in str(s[1])]
         assert len(sigs) == 1, (op, sigs)

@@ -22,13 +22,13 @@ def probe(X, y):
     from threadpoolctl import threadpool_info
 
     import loopnet._numba
-    from loopnet.kernels import training
+    from loopnet.backends import BACKENDS
 
     LoopNetClassifier(epochs=2, random_state=0, tol=None).fit(X, y)
     with one_thread_in_workers():
         numba_threads = numba.get_num_threads()
         blas_threads = [pool["num_threads"] for pool in threadpool_info()]
-    stats = training.train_epochs.stats
+    stats = BACKENDS["loops"].trees(0)[1].train_epochs_sgd.stats   # the estimator's default optimizer is SGD
     return {"pid": os.getpid(), "in_worker": in_worker(), "numba_threads": numba_threads,
             "blas_threads": blas_threads, "cache": loopnet._numba.CACHE,
             "cache_misses": sum(stats.cache_misses.values()), "cache_hits": sum(stats.cache_hits.values())}

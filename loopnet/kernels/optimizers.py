@@ -36,6 +36,14 @@ def adam_update(theta, grad, m, v, lr, beta1, beta2, eps, t):
 
 
 @kernel
+def left_out(*args):
+    """Stands in for an optimizer's update in a compiled epoch built for another optimizer
+    (kernels.training.LEFT_OUT), so an SGD fit never compiles Adam's update. Never reached: the
+    epoch's ``if optimizer == SGD`` picks the update it was built with."""
+    raise RuntimeError("loopnet: this compiled epoch was built for another optimizer")
+
+
+@kernel
 def add_weight_decay(grad, theta, sizes, has_bias, decay):
     """L2 (Nielsen's network2): the cost gains λ/(2n) Σ w², so ∂/∂w_jk gains (λ/n) w_jk = decay · w_jk.
 

@@ -9,10 +9,18 @@ from .._numba import kernel
 from .backward import backpropagate
 from .layout import batch_buffers, batch_view, n_params
 from .loss import count_correct
-from .optimizers import add_weight_decay, adam_update, sgd_update
+from .optimizers import add_weight_decay, adam_update, left_out, sgd_update
 from ..losses import SSE
 
 SGD, ADAM = 0, 1
+# The compiled epoch for each optimizer: train_epochs with the other optimizer's update left out
+# (loopnet._numba.variant swaps it for optimizers.left_out), so a fit compiles only the update it uses.
+#
+# | optimizer | update compiled in | left out |
+# |---|---|---|
+# | SGD | sgd_update | adam_update |
+# | ADAM | adam_update | sgd_update |
+LEFT_OUT = {SGD: {adam_update: left_out}, ADAM: {sgd_update: left_out}}
 
 
 @kernel
