@@ -174,20 +174,20 @@ for _cls in (LoopBackend, NumpyBackend):
         setattr(_cls, _name, _ieee(getattr(_cls, _name)))
 
 
+# optimizer → the trees' epoch kernel for it: training.train_epochs, compiled without the other optimizer's
+# update (training.LEFT_OUT)
+TRAIN_EPOCHS = {training.SGD: "train_epochs_sgd", training.ADAM: "train_epochs_adam"}
+# The kernels as written: what the python backend runs (the one train_epochs a learner steps into)
 _SOURCE = types.SimpleNamespace(
     predict=forward.predict, gradients=backward.gradients, evaluate=loss.evaluate,
-    train_epochs_sgd=training.train_epochs, train_epochs_adam=training.train_epochs,
-    sgd_update=optimizers.sgd_update,
+    sgd_update=optimizers.sgd_update, **{op: training.train_epochs for op in TRAIN_EPOCHS.values()},
 )
-# The compiled trees start from the source with each epoch kernel built for its optimizer only
-# (training.LEFT_OUT); the python backend runs the source itself, the one train_epochs a learner steps into.
+# ... and as compiled: each epoch kernel built for its optimizer only (the speed trees start from these)
 _AS_WRITTEN = types.SimpleNamespace(**{
     **vars(_SOURCE),
-    "train_epochs_sgd": variant(training.train_epochs, training.LEFT_OUT[training.SGD], "sgd"),
-    "train_epochs_adam": variant(training.train_epochs, training.LEFT_OUT[training.ADAM], "adam"),
+    **{op: variant(training.train_epochs, training.LEFT_OUT[opt], op.removeprefix("train_epochs_"))
+       for opt, op in TRAIN_EPOCHS.items()},
 })
-# optimizer → the tree's epoch kernel for it: training.train_epochs without the other optimizer's update
-TRAIN_EPOCHS = {training.SGD: "train_epochs_sgd", training.ADAM: "train_epochs_adam"}
 
 
 def _kernels(make):
