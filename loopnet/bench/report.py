@@ -31,9 +31,8 @@ print(t1 - t0, t2 - t1, net.evaluate(X, Y)[1])
 """
 
 
-def load(path):
-    with open(path) as f:
-        data = json.load(f)
+def load(data):
+    """(machine info, {(workload, operation, dtype, impl): median per unit}) from a pytest-benchmark JSON."""
     rows = {}
     for b in data["benchmarks"]:
         e = b.get("extra_info", {})
@@ -82,11 +81,9 @@ def cold_start(runs=3):
     return result
 
 
-def ensemble_table(path):
+def ensemble_table(data):
     """The ensemble benchmarks (bench/test_bench_ensemble.py): seconds per whole workload (median), and
     each implementation's time over ensemble-loops'."""
-    with open(path) as f:
-        data = json.load(f)
     rows = {}
     for b in data["benchmarks"]:
         e = b.get("extra_info", {})
@@ -217,11 +214,11 @@ def machine_text(machine):
 
 
 def main(results, out=".", cold_start=True):
-    machine, rows = load(results)
     with open(results) as f:
-        raw = json.load(f)
-    commit = raw.get("commit_info") or {}
-    run = f"run {raw.get('datetime', '?')[:16].replace('T', ' ')} UTC"
+        data = json.load(f)
+    machine, rows = load(data)
+    commit = data.get("commit_info") or {}
+    run = f"run {data.get('datetime', '?')[:16].replace('T', ' ')} UTC"
     if commit.get("id"):
         run += f" on commit {commit['id'][:7]}" + (" with uncommitted changes" if commit.get("dirty") else "")
     os.makedirs(out, exist_ok=True)
@@ -232,7 +229,7 @@ def main(results, out=".", cold_start=True):
              "Times are per operation: `forward` over the benchmark's batch, `gradients` of one mini-batch, "
              "`train_epoch` per full epoch (W1/W2: K epochs per call ÷ K; W4–W6: 6000 of 60000 examples × 10).", "",
              table(machine, rows), "", "## Targets (issues 4 and 12)", "", targets(machine, rows), ""]
-    ens = ensemble_table(results)
+    ens = ensemble_table(data)
     if ens:
         parts += ["## Many networks at once (bench/test_bench_ensemble.py; ratio = time / ensemble-loops time)", "",
                   ens, ""]
