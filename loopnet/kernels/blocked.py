@@ -48,7 +48,7 @@ def weighted_input_blocked(z, W, b, a_prev):
     tiles of neurons are the outer (and the parallel) loop: their four rows of W stay in cache
     while the batch's rows of a^{l−1} pass them (W of a 784-256 layer, 1.6 MB in float64, is larger
     than a core's L2; with the examples outer it was read again from L3 for every tile of four
-    examples, and W6's epoch took 12% longer in float64, 6% in float32). The
+    examples, and W6's epoch took 14% longer in float64, 7% in float32). The
     last tile of a batch (or of a layer) whose size is not a multiple of four repeats its last
     example (neuron): the repeat is computed and written again with the same value.
     """
