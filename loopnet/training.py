@@ -136,6 +136,26 @@ class _CtrlC:
         return False
 
 
+class _Clock:
+    """Wall seconds since it was made, split into the backend's compiling (a first call compiles the
+    kernels, or loads them) and the computing itself (the rest): timings of epochs and pieces leave
+    compiling out. A backend with nothing to compile (numpy) has no ``compile_seconds``."""
+
+    def __init__(self, backend):
+        self.backend = backend
+        self.compiled_before = self._compiled()
+        self.t0 = time.perf_counter()
+
+    def _compiled(self):
+        return getattr(self.backend, "compile_seconds", 0.0)
+
+    def compiling(self):
+        return self._compiled() - self.compiled_before
+
+    def computing(self):
+        return time.perf_counter() - self.t0 - self.compiling()
+
+
 def _epoch_in_pieces(backend, net, Xa, Ya, sw, order, batch_size, opt, hyper, state, step, task, pace, losses,
                      correct):
     """One epoch visiting the rows of X in ``order``, as compiled calls of whole mini-batches each, so
@@ -162,12 +182,11 @@ def _epoch_in_pieces(backend, net, Xa, Ya, sw, order, batch_size, opt, hyper, st
     while start < N:
         rows = pace[0]
         piece = np.ascontiguousarray(order[start:start + rows]).reshape(1, -1)
-        compiled_before = getattr(backend, "compile_seconds", 0.0)
-        t0 = time.perf_counter()
+        clock = _Clock(backend)
         if not backend.train_epochs(net._theta, Xa, Ya, piece, net._spec, B, opt, hyper,
                                     state, step, task, piece_loss, piece_correct, sw):
             return 0
-        seconds = time.perf_counter() - t0 - (getattr(backend, "compile_seconds", 0.0) - compiled_before)
+        seconds = clock.computing()
         total += piece_loss[0] if net.loss_name == "sse" else piece_loss[0] * float(sw[piece[0]].sum()) / weight
         right += int(piece_correct[0])
         start += piece.shape[1]
@@ -288,8 +307,7 @@ def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optim
                 backup[:net.n_params] = net._theta
                 backup[net.n_params:] = state
                 step_before = int(step[0])
-                compiled_before = getattr(backend, "compile_seconds", 0.0)
-                t0 = time.perf_counter()
+                clock = _Clock(backend)
                 try:
                     ctrl_c.computing = True
                     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
@@ -311,10 +329,9 @@ def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optim
                     state[...] = backup[net.n_params:]
                     step[0] = step_before
                     raise
-                # a first call compiles the kernels (or loads them): that time is not the epochs' own, and the
-                # progress bar's rate and ETA leave it out
-                compiling = getattr(backend, "compile_seconds", 0.0) - compiled_before
-                seconds = (time.perf_counter() - t0 - compiling) / max(finished, 1)
+                # the progress bar's rate and ETA leave compiling out too
+                compiling = clock.compiling()
+                seconds = clock.computing() / max(finished, 1)
                 if bar is not None and compiling > 0:
                     bar.start_t += compiling            # tqdm's elapsed time and its rate's last interval
                     bar.last_print_t += compiling
