@@ -83,7 +83,7 @@ def dataset(wid, dtype):
 def cores_used(impl, sizes, B):
     """Cores the loops backend computes on: all of numba's threads once a layer reaches PARALLEL_WORK."""
     import numba
-    from loopnet._numba import PARALLEL_WORK
+    from loopnet.jit import PARALLEL_WORK
     work = B * max(sizes[l] * sizes[l - 1] for l in range(1, len(sizes)))
     return numba.get_num_threads() if impl == "loops" and work >= PARALLEL_WORK else 1
 

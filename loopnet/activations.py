@@ -20,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._numba import kernel, one_of, zero_of
+from .jit import kernel, one_of, zero_of
 
 SIGMOID, TANH, RELU, IDENTITY, SOFTMAX = 0, 1, 2, 3, 4
 

@@ -5,7 +5,7 @@
 | ``loops`` | the kernels of :mod:`loopnet.kernels` compiled by numba, with the three big sums swapped for the speed layer's (:data:`loopnet.kernels.speedups.SPEEDUPS`: register-blocked sums, on all cores for large layers, and a vectorised exp) | speed (the default) |
 | ``plain`` | the component kernels exactly as written (one loop per index of each equation), compiled by numba | seeing what compiling the derivation's loops alone buys; the benchmark row between ``numpy`` and ``loops`` |
 | ``numpy`` | :mod:`loopnet.twin`, the same equations vectorised with matrix products | the twin the tests compare against; the benchmark baseline |
-| ``python`` | the component kernels exactly as written, uncompiled (:func:`loopnet._numba.python_version`) | stepping through the loops with a debugger; tiny networks only |
+| ``python`` | the component kernels exactly as written, uncompiled (:func:`loopnet.jit.python_version`) | stepping through the loops with a debugger; tiny networks only |
 
 A backend is an object with ``predict``, ``gradients``, ``train_epochs`` and ``sgd_update``;
 :class:`loopnet.Network` picks one by name from :data:`BACKENDS`.
@@ -24,7 +24,7 @@ from numba.core.caching import NullCache
 from numba.core.registry import CPUDispatcher
 
 from . import twin
-from ._numba import PARALLEL_WORK, python_version, variant
+from .jit import PARALLEL_WORK, python_version, variant
 from .kernels import backward, forward, loss, optimizers, speedups, training
 
 PREDICT_CHUNK = 256  # rows per pass of the compiled forward pass (keeps its buffers in cache)
@@ -53,8 +53,8 @@ def _weights(sw, theta, X):
 
 def compile_notice(tree, dtype, out=None):
     """The line printed (on stderr) before a tree of kernels is compiled from nothing in this process."""
-    from . import _numba
-    where = f"cached in {numba_cache_dir()}" if _numba.CACHE else "no writable cache directory: compiled in every process"
+    from . import jit
+    where = f"cached in {numba_cache_dir()}" if jit.CACHE else "no writable cache directory: compiled in every process"
     print(f"loopnet: compiling the {tree} kernels for {dtype} — first use only, about "
           f"{COMPILE_SECONDS.get(tree, 10)} s; {where}", file=out or sys.stderr, flush=True)
 

@@ -35,7 +35,7 @@ import inspect
 import pdb
 import sys
 
-from ._numba import python_version
+from .jit import python_version
 from .kernels import backward, blocked, forward, loss, optimizers, training
 
 #: the kernels a learner may step into, by name, and the equation each computes

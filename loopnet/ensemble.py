@@ -29,7 +29,7 @@ import warnings
 import numpy as np
 
 from . import validation as v
-from ._numba import python_version, variant
+from .jit import python_version, variant
 from .kernels import ensemble as kern, speedups
 from .kernels.loss import ARGMAX, NO_ACCURACY
 from .network import INITS, Network

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._numba import kernel
+from .jit import kernel
 
 MSE, QUADRATIC, SSE, CROSS_ENTROPY = 0, 1, 2, 3
 

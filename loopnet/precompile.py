@@ -35,7 +35,9 @@ def compile_kernels(dtypes=("float64",), trees=DEFAULT_TREES, out=None):
 
     Returns ``{(tree, dtype): seconds}``. Safe to run again: what is cached is only loaded.
     """
-    from . import _numba
+    import numba
+
+    from . import jit
     from .network import Network
     from .validation import choice, dtype_of
     out = out or sys.stderr
@@ -57,6 +59,6 @@ def compile_kernels(dtypes=("float64",), trees=DEFAULT_TREES, out=None):
             net.step(X, Y, lr=0.1)
             times[tree, dtype] = time.perf_counter() - t
             print(f"loopnet compile: {tree} kernels for {dtype}: {times[tree, dtype]:.1f} s", file=out)
-    where = _numba.numba.config.CACHE_DIR if _numba.CACHE else "nowhere (no writable cache directory)"
+    where = numba.config.CACHE_DIR if jit.CACHE else "nowhere (no writable cache directory)"
     print(f"loopnet compile: cached in {where}", file=out)
     return times

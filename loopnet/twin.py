@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import BY_CODE, SIGMOID, SOFTMAX
-from ._numba import python_version
+from .jit import python_version
 from .losses import CROSS_ENTROPY, SSE, loss_scale
 from .kernels.loss import ARGMAX, THRESHOLD
 from .kernels.training import SGD

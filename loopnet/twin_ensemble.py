@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import BY_CODE, SIGMOID, SOFTMAX
-from ._numba import python_version
+from .jit import python_version
 from .kernels.training import SGD
 from .losses import CROSS_ENTROPY, SSE, loss_scale
 

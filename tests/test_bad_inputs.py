@@ -312,10 +312,10 @@ BOUNDSCHECK_SCRIPT = textwrap.dedent("""
     import json, sys, warnings
     import numpy as np
     sys.path.insert(0, {tests!r})
-    from loopnet import _numba
-    assert _numba.BOUNDSCHECK, "LOOPNET_BOUNDSCHECK=1 was not read"
+    from loopnet import jit
+    assert jit.BOUNDSCHECK, "LOOPNET_BOUNDSCHECK=1 was not read"
 
-    @_numba.kernel
+    @jit.kernel
     def past_the_end(a):
         return a[a.shape[0] + 2]
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import loopnet as ln
-from loopnet._numba import PARALLEL_WORK, jit_disabled
+from loopnet.jit import PARALLEL_WORK, jit_disabled
 from loopnet.activations import ACTIVATIONS
 from loopnet.kernels import backward, blocked, forward, speedups
 

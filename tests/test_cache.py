@@ -13,7 +13,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UID = os.getuid()
-WHERE = "import json, numba, loopnet._numba as m; print(json.dumps(dict(cache=m.CACHE, dir=numba.config.CACHE_DIR)))"
+WHERE = "import json, numba, loopnet.jit as m; print(json.dumps(dict(cache=m.CACHE, dir=numba.config.CACHE_DIR)))"
 
 
 def run(code, tmp_path, timeout=180, **extra):
@@ -82,7 +82,7 @@ def test_a_shared_cache_directory_that_is_not_private_is_never_used(tmp_path, ho
 
 
 KERNEL_MODULE = '''
-from loopnet._numba import kernel
+from loopnet.jit import kernel
 
 @kernel
 def double_sum(x):

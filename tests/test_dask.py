@@ -21,7 +21,7 @@ def probe(X, y):
     import numba
     from threadpoolctl import threadpool_info
 
-    import loopnet._numba
+    import loopnet.jit
     from loopnet.backends import BACKENDS
 
     LoopNetClassifier(epochs=2, random_state=0, tol=None).fit(X, y)
@@ -30,7 +30,7 @@ def probe(X, y):
         blas_threads = [pool["num_threads"] for pool in threadpool_info()]
     stats = BACKENDS["loops"].trees(0)[1].train_epochs_sgd.stats   # the estimator's default optimizer is SGD
     return {"pid": os.getpid(), "in_worker": in_worker(), "numba_threads": numba_threads,
-            "blas_threads": blas_threads, "cache": loopnet._numba.CACHE,
+            "blas_threads": blas_threads, "cache": loopnet.jit.CACHE,
             "cache_misses": sum(stats.cache_misses.values()), "cache_hits": sum(stats.cache_hits.values())}
 
 

@@ -225,12 +225,12 @@ def _sigint_data():
 
 TRAIN = """
     import json, os, numpy as np, numba, loopnet as ln
-    from loopnet import _numba
+    from loopnet import jit
     rng = np.random.default_rng(0)
     X = rng.random((50, 3)); Y = (X.sum(axis=1, keepdims=True) > 1.5).astype(float)
     net = ln.Network([3, 5, 1], seed=0)
     hist = net.fit(X, Y, epochs=20, lr=2.0, batch_size=10)
-    print(json.dumps(dict(loss=hist.loss[-1], params=net.params.tolist(), cache=bool(_numba.CACHE),
+    print(json.dumps(dict(loss=hist.loss[-1], params=net.params.tolist(), cache=bool(jit.CACHE),
                           cache_dir=numba.config.CACHE_DIR or "", jit=not numba.config.DISABLE_JIT,
                           threads=numba.config.NUMBA_NUM_THREADS)))
 """
@@ -270,7 +270,7 @@ NEEDS_FULL = pytest.mark.skipif(
 @NEEDS_FULL
 @pytest.mark.skipif(not CAN_DROP, reason="running as root without setpriv: cannot make a directory read-only to root")
 def test_read_only_package_and_home(tmp_path, reference):
-    """Numba cannot write beside the source nor under HOME: loopnet._numba falls back to a private
+    """Numba cannot write beside the source nor under HOME: loopnet.jit falls back to a private
     directory under TMPDIR. (The no-cache-at-all branch cannot be reached this way: when TMPDIR is
     not writable, tempfile.gettempdir() moves on to /tmp, /var/tmp or the working directory.)"""
     site, home = _package_copy(tmp_path)

@@ -19,7 +19,7 @@ PRELUDE = """
     import multiprocessing as mp
     import numpy as np
     import loopnet as ln
-    from loopnet._numba import PARALLEL_WORK
+    from loopnet.jit import PARALLEL_WORK
     assert 128 * 200 * 200 >= PARALLEL_WORK
 
     def work(seed):

@@ -199,7 +199,7 @@ def test_adam_and_momentum_hyper_parameters_in_float32(kwargs, pattern):
 def test_no_kernel_raises_zero_division(compiled):
     """β₁ = 1 (1 − β₁^t = 0) and ε = 0 with a zero gradient: 0/0 inside Adam. The kernel gives NaN (IEEE)
     and leaves the judgement to the Python layer, compiled or not."""
-    from loopnet._numba import python_version
+    from loopnet.jit import python_version
     adam = optimizers.adam_update if compiled else python_version(optimizers.adam_update)
     theta, grad = np.ones(4), np.zeros(4)
     m, v = np.zeros(4), np.zeros(4)

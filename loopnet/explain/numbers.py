@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._numba import python_version
+from ..jit import python_version
 from ..activations import IDENTITY, SIGMOID, SOFTMAX, derivative
 from ..kernels import backward as _bw
 from ..kernels import forward as _fw

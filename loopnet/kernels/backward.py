@@ -5,7 +5,7 @@ sums over the examples of the batch.
 """
 import numpy as np
 
-from .._numba import kernel, cast_like, zero_of
+from ..jit import kernel, cast_like, zero_of
 from ..activations import SOFTMAX, derivative
 from ..losses import CROSS_ENTROPY, loss_scale
 from .forward import feedforward

@@ -23,7 +23,7 @@ kernels choose by a layer's multiply-adds per batch, N·n_l·n_{l−1} (measured
 | z = Wa + b | 4,096, or N < 4 | 4,096 with N ≥ 4 | PARALLEL_WORK (4e6) | a tile of 4 examples repeats a lone example 4 times (0.3–0.7× at N = 1); the plain loop already runs the contiguous k innermost, so below ~4e3 the tiles' edges cost more than they save (0.86× at 10×10×30, 1.3–2.9× from 7,680 up) |
 | BP2, BP4 | 1,024 | 1,024 | PARALLEL_WORK (4e6) | their component loops sum over a strided index (k of W^{l+1}[k, j]; n of δ[n, j]): blocking is 2.5–50× faster from 1,200 up, and 0.4–0.9× on the gates' 2–3-neuron layers |
 
-``speedups.SPEEDUPS`` is the table the ``loops`` backend applies to the kernel tree (see :func:`loopnet._numba.variant`); the ``python`` and ``plain``
+``speedups.SPEEDUPS`` is the table the ``loops`` backend applies to the kernel tree (see :func:`loopnet.jit.variant`); the ``python`` and ``plain``
 backends run the component kernels as written. tests/test_blocked.py asserts every blocked kernel
 equals its component kernel on every remainder of the block size.
 
@@ -32,7 +32,7 @@ LLVM reorder those anyway), so results agree to rounding: ~1e-15 relative in flo
 """
 from numba import prange
 
-from .._numba import PARALLEL_WORK, kernel, parallel_kernel, zero_of
+from ..jit import PARALLEL_WORK, kernel, parallel_kernel, zero_of
 from ..activations import derivative
 from .backward import hidden_error, weight_gradient
 from .forward import weighted_input

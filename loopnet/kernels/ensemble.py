@@ -34,7 +34,7 @@ member with the single-network kernel (register-blocked over examples and neuron
 import numpy as np
 from numba import prange
 
-from .._numba import cast_like, kernel, one_of, parallel_kernel, zero_of
+from ..jit import cast_like, kernel, one_of, parallel_kernel, zero_of
 from ..activations import IDENTITY, RELU, SIGMOID, SOFTMAX, TANH
 from ..losses import CROSS_ENTROPY, SSE, loss_scale
 from .loss import softplus

@@ -1,7 +1,7 @@
 """The forward pass: z^l = W^l a^{l−1} + b^l, then a^l = σ(z^l), layer after layer."""
 import numpy as np
 
-from .._numba import kernel, zero_of
+from ..jit import kernel, zero_of
 from ..activations import SOFTMAX, activate
 from .layout import batch_buffers, batch_view, layer_params
 

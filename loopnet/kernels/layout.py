@@ -13,7 +13,7 @@ view of a batch of nb ≤ B examples is a C-contiguous (nb, n_l) array.
 """
 import numpy as np
 
-from .._numba import kernel
+from ..jit import kernel
 
 
 @kernel

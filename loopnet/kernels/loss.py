@@ -6,7 +6,7 @@ import numpy as np
 
 from ..activations import SIGMOID, SOFTMAX
 from ..losses import CROSS_ENTROPY, loss_scale
-from .._numba import kernel
+from ..jit import kernel
 from .forward import feedforward
 from .layout import batch_buffers, batch_view
 

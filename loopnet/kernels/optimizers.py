@@ -1,7 +1,7 @@
 """Parameter updates, one component at a time, on the flat vectors θ, ∂L/∂θ and the optimizer state."""
 import numpy as np
 
-from .._numba import kernel, cast_like, one_of
+from ..jit import kernel, cast_like, one_of
 from .layout import param_offset
 
 

@@ -2,7 +2,7 @@
 
 The kernel tree as written (forward.py, backward.py, training.py) calls the component kernels,
 one loop per index of each equation. The ``loops`` backend is that same tree compiled with the
-swaps below (:func:`loopnet._numba.variant`); the ``plain`` and ``python`` backends run it as written.
+swaps below (:func:`loopnet.jit.variant`); the ``plain`` and ``python`` backends run it as written.
 
 | component kernel | replaced by | the trick | where it lives |
 |---|---|---|---|

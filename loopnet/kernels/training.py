@@ -5,7 +5,7 @@ Python in between); every mini-batch's forward pass, backward pass and update ru
 """
 import numpy as np
 
-from .._numba import kernel
+from ..jit import kernel
 from .backward import backpropagate
 from .layout import batch_buffers, batch_view, n_params
 from .loss import count_correct
@@ -14,7 +14,7 @@ from ..losses import SSE
 
 SGD, ADAM = 0, 1
 # The compiled epoch for each optimizer: train_epochs with the other optimizer's update left out
-# (loopnet._numba.variant swaps it for optimizers.left_out), so a fit compiles only the update it uses.
+# (loopnet.jit.variant swaps it for optimizers.left_out), so a fit compiles only the update it uses.
 #
 # | optimizer | update compiled in | left out |
 # |---|---|---|

@@ -25,7 +25,7 @@ from llvmlite import ir
 from numba import types as nbtypes
 from numba.extending import intrinsic, overload
 
-from .._numba import kernel, cast_like
+from ..jit import kernel, cast_like
 from ..activations import SIGMOID, SOFTMAX
 from .forward import activate_layer
 
