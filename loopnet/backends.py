@@ -20,11 +20,11 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
-from numba.core.caching import NullCache
 from numba.core.registry import CPUDispatcher
 
 from . import twin
 from .jit import PARALLEL_WORK, python_version, variant
+from .jit.cache import is_cached
 from .kernels import backward, forward, loss, optimizers, speedups, training
 
 PREDICT_CHUNK = 256  # rows per pass of the compiled forward pass (keeps its buffers in cache)
@@ -91,8 +91,7 @@ class LoopBackend:
         if key not in self._ready and isinstance(fn, CPUDispatcher):
             sig = tuple(numba.typeof(a) for a in args)
             if sig not in fn.overloads:
-                cached = fn._cache is not None and not isinstance(fn._cache, NullCache) and \
-                    fn._cache._index_key(sig, fn.targetctx.codegen()) in fn._cache._cache_file._load_index()
+                cached = is_cached(fn, sig)
                 if not cached and (tree, dtype.name) not in _ANNOUNCED:
                     _ANNOUNCED.add((tree, dtype.name))
                     compile_notice(tree, dtype.name)

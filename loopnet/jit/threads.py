@@ -5,6 +5,8 @@ import os
 
 import numba
 
+from .settings import keep
+
 # Which threading layer runs the prange loops. numba's default order (tbb, omp, workqueue) picks GNU
 # OpenMP on Linux when TBB is not installed, and GNU OpenMP does not survive fork(): a fork-started
 # worker (multiprocessing's default on Linux before Python 3.14, joblib's "multiprocessing" backend)
@@ -22,7 +24,7 @@ import numba
 # A layer the user chose (NUMBA_THREADING_LAYER set in the environment) is kept.
 THREADING_LAYER_CHOSEN_BY_USER = "NUMBA_THREADING_LAYER" in os.environ
 if not THREADING_LAYER_CHOSEN_BY_USER:
-    numba.config.THREADING_LAYER = "forksafe"
+    keep("THREADING_LAYER", "forksafe")      # kept across numba's config reload (see settings)
 
 # Start numba's threading layer now. A cached serial kernel that calls a parallel one (see
 # parallel_kernel) is loaded from the cache without numba noticing that it needs the threading
