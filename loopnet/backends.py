@@ -55,8 +55,12 @@ def compile_notice(tree, dtype, out=None):
     """The line printed (on stderr) before a tree of kernels is compiled from nothing in this process."""
     from . import jit
     where = f"cached in {numba_cache_dir()}" if jit.CACHE else "no writable cache directory: compiled in every process"
-    print(f"loopnet: compiling the {tree} kernels for {dtype} — first use only, about "
-          f"{COMPILE_SECONDS.get(tree, 10)} s; {where}", file=out or sys.stderr, flush=True)
+    line = f"loopnet: compiling the {tree} kernels for {dtype} — first use only, about {COMPILE_SECONDS.get(tree, 10)} s; {where}"
+    bars = sys.modules.get("tqdm.std")
+    if out is None and bars is not None and getattr(bars.tqdm, "_instances", None):
+        bars.tqdm.write(line, file=sys.stderr)          # above a progress bar, not through its line
+    else:
+        print(line, file=out or sys.stderr, flush=True)
 
 
 def numba_cache_dir():
