@@ -304,9 +304,9 @@
     '<header><h1 id="title"></h1><span id="agree" class="badge"></span></header>' +
     '<div id="main"><div id="left">' +
     '<div id="views"><figure><figcaption><b>Weights</b>: <i>w</i> on the edges, <i>a</i> at the neurons</figcaption>' +
-    '<svg id="net" viewBox="0 0 600 330" role="img" aria-label="the network, weights"></svg></figure>' +
+    '<svg id="net" viewBox="0 0 420 300" role="img" aria-label="the network, weights"></svg></figure>' +
     '<figure><figcaption><b>Backward</b>: ∂L/∂<i>w</i> on the edges, δ at the neurons</figcaption>' +
-    '<svg id="grad" viewBox="0 0 600 330" role="img" aria-label="the network, gradients"></svg></figure></div>' +
+    '<svg id="grad" viewBox="0 0 420 300" role="img" aria-label="the network, gradients"></svg></figure></div>' +
     '<div id="legend"><span class="sw pos"></span> positive <span class="sw neg"></span> negative; ' +
     "edge width: |<i>w</i>| (weights view), |∂L/∂<i>w</i>| (backward view). Labels that would collide appear on hover " +
     "or selection. Keys: ← → step, Home start over, Tab to an edge or neuron and Enter to select it.</div>" +
@@ -336,7 +336,7 @@
   }
 
   // ---- drawing the two views ----------------------------------------------------------------------
-  var VW = 600, VH = 330;
+  var VW = 420, VH = 300;
   function el(name, attrs, parent) {
     var e = document.createElementNS(NS, name);
     for (var k in attrs) e.setAttribute(k, attrs[k]);
@@ -345,9 +345,9 @@
   }
   function layout() {
     var s = S.net.sizes, L = s.length - 1, pos = {}, big = Math.max.apply(null, s);
-    var r = Math.max(9, Math.min(18, (VH - 40) / big / 2 - 4));
+    var r = Math.max(8, Math.min(16, (VH - 26) / big / 2 - 5));
     for (var l = 0; l <= L; l++) {
-      for (var j = 1; j <= s[l]; j++) pos[l + "-" + j] = [40 + l * (VW - 140) / Math.max(L, 1), 28 + (j - 0.5) * (VH - 36) / s[l]];
+      for (var j = 1; j <= s[l]; j++) pos[l + "-" + j] = [24 + l * (VW - 92) / Math.max(L, 1), 22 + (j - 0.5) * (VH - 26) / s[l]];
     }
     return {pos: pos, r: r};
   }

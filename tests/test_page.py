@@ -1,0 +1,340 @@
+"""The playground page (loopnet/explain/page, playground.py) in a real headless Chromium, one browser for
+the module:
+
+1. kernels.js, the page's twin of the component kernels, equals loopnet's kernels (z, a, σ', δ, ∂L/∂a,
+   ∂L/∂W, ∂L/∂b, L and its terms, and one SGD step) to 1e-12 on random float64 networks covering every
+   hidden activation × output activation × loss;
+2. 100 training steps in the page equal Network.fit with the same batches (shuffle=False) to 1e-12;
+3. every number printed on the page equals Derivation.value of its name, printed in the page's one
+   format, before and after editing a weight and an input through the page's own fields;
+4. no two visible labels overlap at 4-5-3-2 and at 8-8-8-8-8; the page fits 1366 pixels wide;
+5. the keyboard steps, starts over and selects an edge;
+6. every page stays under playground.BUDGET_BYTES and fetches nothing.
+
+Without chromium or websocket-client the tests skip (LOOPNET_REQUIRE_TOOLS=1 makes that a failure);
+the Browser and the skip helpers are test_explain_render's."""
+import base64
+import itertools
+import json
+import os
+import re
+import shutil
+import time
+
+import numpy as np
+import pytest
+
+import loopnet as ln
+from loopnet.explain import explain, explain_example
+from loopnet.explain.numbers import Numbers
+from loopnet.explain.playground import BUDGET_BYTES, playground, render
+from test_explain_render import Browser, module, need
+
+HIDDEN = ("sigmoid", "tanh", "relu", "identity")
+OUTPUTS = ("sigmoid", "tanh", "relu", "identity", "softmax")
+LOSSES = ("mse", "quadratic", "sse", "cross_entropy")
+COMBOS = [(h, o, lo) for h in HIDDEN for o in OUTPUTS for lo in LOSSES
+          if lo != "cross_entropy" or o in ("sigmoid", "softmax")]
+SIZES = {}        # page name -> bytes, for the size test
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    exe = need("chromium", shutil.which("chromium") or shutil.which("chromium-browser")
+               or shutil.which("google-chrome"))
+    module("websocket", "websocket-client (a test extra)")
+    tmp = tmp_path_factory.mktemp("page")
+    b = Browser(exe, tmp)
+    b.tmp = tmp
+    b.call("Page.enable")
+    b.call("Page.addScriptToEvaluateOnNewDocument",
+           source="window.__errors = []; addEventListener('error', function (e) { __errors.push(e.message); });")
+    b.call("Emulation.setDeviceMetricsOverride", width=1366, height=768, deviceScaleFactor=1, mobile=False)
+    yield b
+    b.close()
+
+
+def show(b, page, name):
+    """Write ``page`` and load it; assert it ran without a JavaScript error."""
+    SIZES[name] = len(page.encode("utf-8"))
+    path = b.tmp / (re.sub(r"\W+", "-", name) + ".html")
+    path.write_text(page, encoding="utf-8")
+    b.call("Page.navigate", url=path.as_uri())
+    for _ in range(200):
+        if b.js("document.readyState") == "complete" and b.js("!!window.loopnetPage || window.__errors.length > 0"):
+            break
+        time.sleep(0.05)
+    assert b.js("window.__errors") == []
+    assert b.js("!!window.loopnetPage")
+
+
+def close(js, py, what):
+    js, py = np.asarray(js, dtype=float), np.asarray(py, dtype=float)
+    assert js.shape == py.shape, what
+    err = np.abs(js - py) / np.maximum(1.0, np.abs(py))
+    assert err.max(initial=0.0) <= 1e-12, (what, float(err.max()))
+
+
+# ---- 1. the kernels' twin --------------------------------------------------------------------------------
+def random_case(rng, hidden, out, loss, case):
+    depth = int(rng.integers(1, 4))
+    n_out = int(rng.integers(2, 4)) if out == "softmax" else int(rng.integers(1, 4))
+    sizes = [int(rng.integers(1, 5))] + [int(rng.integers(1, 6)) for _ in range(depth - 1)] + [n_out]
+    net = ln.Network(sizes, activation=hidden, output_activation=out, loss=loss, bias=bool(case % 3), seed=case)
+    for W in net.weights:                      # wider than the initialisation: reach relu's kink and tanh's tails
+        W *= rng.uniform(0.5, 3.0)
+    N = int(rng.integers(1, 5))
+    X = rng.normal(size=(N, sizes[0])) * 2
+    if loss == "cross_entropy" and out == "softmax":
+        Y = np.eye(n_out)[rng.integers(0, n_out, N)]
+    elif loss == "cross_entropy":
+        Y = rng.uniform(0, 1, (N, n_out))
+    else:
+        Y = rng.normal(size=(N, n_out))
+    return net, X, Y
+
+
+def test_kernels_js_equals_loopnets_kernels_for_every_activation_output_and_loss(browser):
+    show(browser, playground(), "or gate")
+    rng = np.random.default_rng(20261203)
+    cases, expected = [], []
+    for i, (h, o, lo) in enumerate(COMBOS * 2):           # 80 combinations, twice: 160 random networks
+        net, X, Y = random_case(rng, h, o, lo, i)
+        p = Numbers(net, X, Y)
+        after = net.copy()
+        after.step(X, Y, 0.3)
+        cases.append({"net": {"sizes": net.sizes, "W": [None] + [w.tolist() for w in p.W[1:]],
+                              "b": [None] + [b.tolist() for b in p.b[1:]], "has_bias": net.has_bias,
+                              "acts": [int(c) for c in net._spec.acts], "loss": int(net._spec.loss)},
+                      "X": p.X.tolist(), "Y": p.Y.tolist()})
+        expected.append((net, p, after, (h, o, lo)))
+    got = browser.js("""(function (cases) {
+        return cases.map(function (c) {
+            var p = K.numbers(c.net, c.X, c.Y);
+            K.step(c.net, c.X, c.Y, 0.3, true);
+            return {z: p.z, a: p.a, sp: p.sp, delta: p.delta, dLda: p.dLda, dW: p.dW, db: p.db, loss: p.loss,
+                    terms: p.terms, W: c.net.W, b: c.net.b};
+        });
+    })(%s)""" % json.dumps(cases))
+    assert len(got) == len(expected) >= 100
+    for g, (net, p, after, combo) in zip(got, expected):
+        L = p.L
+        close(g["loss"], p.loss, (combo, "L"))
+        close(g["terms"], p.terms, (combo, "terms"))
+        for l in range(1, L + 1):
+            for key in ("z", "a", "delta", "dLda", "dW"):
+                close(g[key][l], getattr(p, key)[l], (combo, key, l))
+            if p.sp[l] is not None:
+                close(g["sp"][l], p.sp[l], (combo, "sp", l))
+            if net.has_bias:
+                close(g["db"][l], p.db[l], (combo, "db", l))
+                close(g["b"][l], after.biases[l - 1], (combo, "new b", l))
+            close(g["W"][l], after.weights[l - 1], (combo, "new W", l))
+
+
+# ---- 2. training in the page is Network.fit ----------------------------------------------------------------
+@pytest.mark.parametrize("batch", [None, 5])
+def test_100_page_steps_equal_network_fit(browser, batch):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(10, 2))
+    Y = (X[:, :1] * X[:, 1:] > 0).astype(float)
+    net = ln.Network([2, 4, 3, 1], activation="tanh", output_activation="sigmoid", loss="cross_entropy", seed=3)
+    show(browser, playground(net, X, Y, lr=0.7), f"fit batch {batch}")
+    browser.js(f"document.getElementById('batch').value = '{batch or 'all'}'; loopnetPage.trainSteps(100)")
+    W = browser.js("loopnetPage.state.net.W")
+    b = browser.js("loopnetPage.state.net.b")
+    losses = np.array(browser.js("loopnetPage.state.losses"))
+    hist = net.fit(X, Y, epochs=100 if batch is None else 50, lr=0.7, batch_size=batch, shuffle=False)
+    assert len(losses) == 100
+    per_epoch = losses if batch is None else losses.reshape(50, 2).mean(axis=1)   # two mini-batches of 5
+    close(per_epoch, hist.loss, "loss curve")
+    for l in (1, 2, 3):
+        close(W[l], net.weights[l - 1], ("W", l))
+        close(b[l], net.biases[l - 1], ("b", l))
+    assert browser.js("document.getElementById('trainmsg').textContent").startswith("100 steps taken")
+
+
+# ---- 3. every printed number is the derivation's --------------------------------------------------------
+def expected_text(d, v):
+    """d.fmt(v) as the page prints it: − for minus, mantissa·10^e (the HTML renderer's format)."""
+    t = d.fmt(v).replace("-", "−")
+    if "e" in t:
+        mant, ex = t.split("e")
+        t = mant + "·10" + str(int(ex.replace("−", "-"))).replace("-", "−")
+    return t
+
+
+def printed(b):
+    return b.js("""(function () {
+        var out = [], els = document.querySelectorAll('.num[data-q]');
+        for (var i = 0; i < els.length; i++) out.push([els[i].dataset.q, els[i].textContent]);
+        return out; })()""")
+
+
+def assert_every_number(b, d):
+    seen = printed(b)
+    assert len(seen) > 50
+    for name, text in seen:
+        v = d.lr if name == "lr" else d.value(name)
+        assert text == expected_text(d, v), (name, text, expected_text(d, v))
+    return {n for n, _ in seen}
+
+
+def select_all_panels(b, weight, neuron):
+    b.js(f"document.getElementById('w-{weight}').dispatchEvent(new MouseEvent('click'))")
+    b.js(f"document.getElementById('n-{neuron}').dispatchEvent(new MouseEvent('click'))")
+
+
+def edit(b, selector, value):
+    b.js(f"""(function () {{ var e = document.querySelector("{selector}"); e.value = '{value}';
+             e.dispatchEvent(new Event('change', {{bubbles: true}})); }})()""")
+
+
+PAGES = {
+    "or gate (batch of 4)": lambda: explain_example("or-gate-2-2-1", full=True),
+    "mazur (biases kept)": lambda: explain_example("mazur-2-2-2", full=True),
+    "4-5-3-2 softmax cross-entropy": lambda: ln.explain(
+        ln.Network([4, 5, 3, 2], output_activation="softmax", loss="cross_entropy", seed=1),
+        [0.5, -1.0, 0.25, 2.0], [0, 1], lr=0.5, full=True),
+    "3-4-2 relu, identity output, mse, batch of 3": lambda: ln.explain(
+        ln.Network([3, 4, 2], activation="relu", output_activation="identity", loss="mse", seed=2),
+        [[0.5, -1.0, 0.25], [1.0, 0.0, -0.5], [0.0, 0.2, 0.4]], [[1, 0], [0, 1], [0.5, 0.5]], lr=0.1, full=True),
+}
+
+
+@pytest.mark.parametrize("key", list(PAGES))
+def test_every_printed_number_is_the_derivations(browser, key):
+    d = PAGES[key]()
+    show(browser, d.to_html(), key)
+    assert browser.js("loopnetPage.state.worst") <= 1e-12          # the page's own check against Python's numbers
+    select_all_panels(browser, "2-1-2", "1-1")
+    names = assert_every_number(browser, d)
+    assert {"L", "new L", "dL/dW1[1,1]", "W2[1,2]"} <= {n.split(" ", 2)[-1] if n.startswith("example") else n
+                                                          for n in names} | names
+    # edit a weight and an input in the page's fields: every number follows, and equals Python's again
+    net = d.net.copy()
+    browser.js("document.getElementById('w-1-1-2').dispatchEvent(new MouseEvent('click'))")
+    edit(browser, "#edit", "-0.75")
+    net.weights[0][0, 1] = -0.75
+    X = d.p.X.copy()
+    edit(browser, "input[data-x='0,1']", "0.125")
+    X[0, 1] = 0.125
+    assert browser.js("document.getElementById('agree').textContent").startswith("edited")
+    d2 = explain(net, X, d.p.Y, lr=d.lr, update_biases=d.update_biases, full=True)
+    select_all_panels(browser, "2-1-2", "1-1")
+    assert_every_number(browser, d2)
+    assert browser.js("window.__errors") == []
+
+
+def test_activation_loss_and_lr_edits_follow(browser):
+    d = PAGES["4-5-3-2 softmax cross-entropy"]()
+    show(browser, d.to_html(), "4-5-3-2 edits")
+    edit(browser, "#act", "tanh")
+    edit(browser, "#outact", "sigmoid")
+    edit(browser, "#loss", "sse")
+    edit(browser, "#lr", "0.25")
+    net = ln.Network.from_weights([w.copy() for w in d.net.weights], [b.copy() for b in d.net.biases],
+                                  activation="tanh", output_activation="sigmoid", loss="sse")
+    d2 = explain(net, d.p.X, d.p.Y, lr=0.25, full=True)
+    select_all_panels(browser, "3-2-3", "2-2")
+    assert_every_number(browser, d2)
+
+
+# ---- 4. labels at the largest sizes, and the screen ---------------------------------------------------------
+OVERLAPS = """(function () {
+    var sel = 'svg text.wl:not(.hid), svg text.nv', els = document.querySelectorAll(sel), r = [], bad = [];
+    for (var i = 0; i < els.length; i++) r.push([els[i].closest('svg').id, els[i].getBoundingClientRect(), els[i].textContent]);
+    for (i = 0; i < r.length; i++) for (var j = i + 1; j < r.length; j++) {
+        var a = r[i][1], b = r[j][1];
+        if (r[i][0] === r[j][0] && a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5)
+            bad.push([r[i][2], r[j][2]]);
+    }
+    return {n: r.length, hidden: document.querySelectorAll('svg text.wl.hid').length, bad: bad.slice(0, 5)}; })()"""
+
+
+@pytest.mark.parametrize("sizes", [[4, 5, 3, 2], [8, 8, 8, 8, 8]])
+def test_no_two_labels_overlap(browser, sizes):
+    net = ln.Network(sizes, seed=4)
+    rng = np.random.default_rng(0)
+    page = playground(net, rng.normal(size=(2, sizes[0])), rng.uniform(size=(2, sizes[-1])), lr=0.5)
+    show(browser, page, "-".join(map(str, sizes)))
+    r = browser.js(OVERLAPS)
+    assert r["bad"] == [] and r["n"] > 2 * sum(sizes[1:])
+    # a label left out for lack of room appears on hover or selection
+    hid = browser.js("(document.querySelector('svg text.wl.hid') || {}).id || ''")
+    if hid:
+        edge = hid.replace("lab-", "")
+        browser.js(f"document.getElementById('{edge}').dispatchEvent(new MouseEvent('mouseenter'))")
+        assert browser.js(f"getComputedStyle(document.getElementById('{hid}')).display") != "none"
+    assert browser.js("document.documentElement.scrollWidth") <= 1366
+    # the views and the step controls are on the first screen
+    assert browser.js("document.getElementById('next').getBoundingClientRect().bottom") <= 768
+    if sizes[0] == 8:
+        shot(browser, "page-8x5")
+
+
+def shot(b, name):
+    png = base64.b64decode(b.call("Page.captureScreenshot", format="png")["data"])
+    (b.tmp / f"{name}.png").write_bytes(png)
+    if os.environ.get("LOOPNET_SCREENSHOT_DIR"):
+        (os.path.join(os.environ["LOOPNET_SCREENSHOT_DIR"], f"{name}.png"))
+        shutil.copy(b.tmp / f"{name}.png", os.path.join(os.environ["LOOPNET_SCREENSHOT_DIR"], f"{name}.png"))
+    assert len(png) > 10_000
+
+
+# ---- 5. the keyboard ---------------------------------------------------------------------------------------
+def key(b, name, code):
+    for kind in ("rawKeyDown", "keyUp"):
+        b.call("Input.dispatchKeyEvent", type=kind, key=name, code=name, windowsVirtualKeyCode=code)
+
+
+def test_keyboard_steps_starts_over_and_selects(browser):
+    show(browser, explain_example("or-gate-2-2-1").to_html(), "keyboard")
+    count = lambda: browser.js("document.getElementById('count').textContent")  # noqa: E731
+    for _ in range(3):
+        key(browser, "ArrowRight", 39)
+    assert count().startswith("step 3 of ")
+    step = browser.js("document.getElementById('step').innerText")
+    assert "1. Forward pass — example 1: x = (0, 0), y = (0)" in step
+    key(browser, "ArrowLeft", 37)
+    assert count().startswith("step 2 of ")
+    key(browser, "Home", 36)
+    assert "press next" in count() and "Start" in browser.js("document.getElementById('step').innerText")
+    # Tab reaches the first edge of the weights view; Enter selects it
+    key(browser, "Tab", 9)
+    assert browser.js("document.activeElement.id") == "w-1-1-1"
+    key(browser, "Enter", 13)
+    assert "Weight w(1)1,1" in browser.js("document.getElementById('info').innerText")
+
+
+# ---- training view, screenshots, size ---------------------------------------------------------------------
+def test_toy_sets_train_with_a_decision_map(browser):
+    show(browser, playground(sizes=[2, 5, 1], activation="tanh"), "toy")
+    for name in ("XOR points", "circles", "moons", "spiral", "AND gate", "mazur-2-2-2"):
+        browser.js(f"loopnetPage.choose('{name}')")
+        assert browser.js("window.__errors") == []
+    browser.js("loopnetPage.choose('moons')")
+    assert browser.js("loopnetPage.state.X.length") == 40
+    first = browser.js("loopnetPage.val('L')")
+    browser.js("loopnetPage.trainSteps(300)")
+    assert browser.js("loopnetPage.val('L')") < first
+    assert browser.js("getComputedStyle(document.getElementById('map')).display") != "none"
+    browser.js("document.querySelector('#w-1-2-1').dispatchEvent(new MouseEvent('click'))")
+    browser.js("loopnetPage.state.at = 0; document.getElementById('next').click()")
+    shot(browser, "page-trained-moons")
+    browser.js("document.getElementById('reset-w').click()")
+    assert browser.js("loopnetPage.state.losses.length") == 0 and browser.js("loopnetPage.state.worst") <= 1e-12
+
+
+def test_pages_are_under_budget_and_fetch_nothing():
+    pages = {"or gate": playground(), "8-8-8-8-8": render(ln.explain(ln.Network([8, 8, 8, 8, 8], seed=0),
+                                                                            np.zeros((4, 8)), np.zeros((4, 8)),
+                                                                            lr=0.1, full=True))}
+    for name, page in itertools.chain(pages.items()):
+        size = len(page.encode("utf-8"))
+        SIZES[name] = size
+        assert size < BUDGET_BYTES, (name, size)
+        assert "<script src" not in page and "<link" not in page and "@import" not in page
+        assert not re.findall(r"(?:src|href)\s*=\s*[\"']?\s*(?:https?:)?//|url\(", page)
+        assert "cdn" not in page.lower()
+    print("page sizes (bytes):", SIZES)
