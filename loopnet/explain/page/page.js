@@ -8,7 +8,7 @@
   var NS = "http://www.w3.org/2000/svg";
   var ACTS = ["sigmoid", "tanh", "relu", "identity", "softmax"];
   var LOSSES = ["mse", "quadratic", "sse", "cross_entropy"];
-  var MAXN = 8, MAXL = 5, SHOW_ALL = 8;   // up to 8 neurons per layer and 5 layers; all examples' lines up to 8
+  var MAXN = 8, MAXL = 5, SHOW_ALL = 8, DENSE = 24;   // DENSE: more edges between two layers show their labels on hover only   // up to 8 neurons per layer and 5 layers; all examples' lines up to 8
 
   // ---- the one number format: Python's f"{v:.{digits}g}" ("0" for 0), printed as the HTML renderer does --
   function fmt(v) {
@@ -87,6 +87,8 @@
   }
   function sum(a) { var t = 0; for (var i = 0; i < a.length; i++) t += a[i]; return t; }
   function num(name) { return '<span class="num" data-q="' + name + '">' + fmtH(val(name)) + "</span>"; }
+  // a factor or a term after the first: a negative number in parentheses, as the other renderers write it
+  function pn(name) { var h = num(name); return val(name) < 0 ? "(" + h + ")" : h; }
 
   // ---- symbols as the HTML renderer writes them -----------------------------------------------------
   var BASE = {delta: "δ", Delta: "Δ"};
@@ -124,10 +126,10 @@
           var sy = [], nu = [], tags = ["n-" + l + "-" + j];
           for (k = 1; k <= s[l - 1]; k++) {
             sy.push(sym("w", l, [j, k]) + " " + sym("a", l - 1, [k], e));
-            nu.push(num(pre + "W" + l + "[" + j + "," + k + "]") + "·" + num(X + "a" + (l - 1) + "[" + k + "]"));
+            nu.push((k === 1 ? num : pn)(pre + "W" + l + "[" + j + "," + k + "]") + "·" + pn(X + "a" + (l - 1) + "[" + k + "]"));
             tags.push("w-" + l + "-" + j + "-" + k);
           }
-          if (S.net.has_bias) { sy.push(sym("b", l, [j])); nu.push(num(pre + "b" + l + "[" + j + "]")); }
+          if (S.net.has_bias) { sy.push(sym("b", l, [j])); nu.push(pn(pre + "b" + l + "[" + j + "]")); }
           add(sec, eq([sym("z", l, [j], e), sy.join(" + "), nu.join(" + "), num(X + "z" + l + "[" + j + "]")]), tags, n);
         }
         if (acts[l - 1] === K.SOFTMAX) {
@@ -167,7 +169,7 @@
     else if (lname === "cross_entropy") body = "−" + sc + " " + sums + "(" + yj + " ln(" + aj + ") + (1 − " + yj + ") ln(1 − " + aj + "))";
     else body = sc + " " + sums + "(" + aj + " − " + yj + ")<sup>2</sup>";
     var tl = [];
-    for (n = 1; n <= N; n++) tl.push(num(exName(n) + "L"));
+    for (n = 1; n <= N; n++) tl.push((n === 1 ? num : pn)(exName(n) + "L"));
     add("2. Loss", eq([sym("L"), body, N <= SHOW_ALL ? tl.join(" + ") : "Σ over the " + N + " examples", num("L")]), ["loss"].concat(nTags(L)));
     // 3. BP1
     shown.forEach(function (n) {
@@ -177,16 +179,16 @@
         if (P.softmax_ce) {
           add("3. Output error (BP1)", eq([lhs, "scale · (" + sym("a", L, [j], e) + " Σ<sub>i</sub> " + sym("y", null, ["i"], e) + " − " +
               sym("y", null, [j], e) + ")", fmtH(scale) + " · (" + num(X + "a" + L + "[" + j + "]") + " · " +
-              fmtH(sum(S.Y[n - 1])) + " − " + num(X + "y[" + j + "]") + ")", num(X + "delta" + L + "[" + j + "]")]), t, n);
+              fmtH(sum(S.Y[n - 1])) + " − " + pn(X + "y[" + j + "]") + ")", num(X + "delta" + L + "[" + j + "]")]), t, n);
         } else if (acts[L - 1] === K.SOFTMAX) {
           var gi = [];
-          for (i = 1; i <= s[L]; i++) gi.push(num(X + "dL/da" + L + "[" + i + "]") + "·" + num(X + "a" + L + "[" + i + "]"));
+          for (i = 1; i <= s[L]; i++) gi.push((i === 1 ? num : pn)(X + "dL/da" + L + "[" + i + "]") + "·" + num(X + "a" + L + "[" + i + "]"));
           add("3. Output error (BP1)", eq([lhs, sym("a", L, [j], e) + " (∂L/∂" + sym("a", L, [j], e) + " − Σ<sub>i</sub> ∂L/∂" +
               sym("a", L, ["i"], e) + " " + sym("a", L, ["i"], e) + ")", num(X + "a" + L + "[" + j + "]") + " · (" +
               num(X + "dL/da" + L + "[" + j + "]") + " − (" + gi.join(" + ") + "))", num(X + "delta" + L + "[" + j + "]")]), t, n);
         } else {
           add("3. Output error (BP1)", eq([lhs, "∂L/∂" + sym("a", L, [j], e) + " · " + sp(L, j, e),
-              num(X + "dL/da" + L + "[" + j + "]") + " · " + num(X + "sigma'(z" + L + "[" + j + "])"),
+              num(X + "dL/da" + L + "[" + j + "]") + " · " + pn(X + "sigma'(z" + L + "[" + j + "])"),
               num(X + "delta" + L + "[" + j + "]")]), t, n);
         }
       }
@@ -199,7 +201,7 @@
           var sy = [], nu = [], t = ["n-" + l + "-" + j];
           for (k = 1; k <= s[l + 1]; k++) {
             sy.push(sym("w", l + 1, [k, j]) + " " + sym("delta", l + 1, [k], e));
-            nu.push(num("W" + (l + 1) + "[" + k + "," + j + "]") + "·" + num(X + "delta" + (l + 1) + "[" + k + "]"));
+            nu.push((k === 1 ? num : pn)("W" + (l + 1) + "[" + k + "," + j + "]") + "·" + pn(X + "delta" + (l + 1) + "[" + k + "]"));
             t.push("w-" + (l + 1) + "-" + k + "-" + j, "n-" + (l + 1) + "-" + k);
           }
           add("4. Backward pass (BP2)", eq([sym("delta", l, [j], e), "(" + sy.join(" + ") + ") · " + sp(l, j, e),
@@ -222,12 +224,12 @@
       for (j = 1; j <= s[l]; j++) {
         for (k = 1; k <= s[l - 1]; k++) {
           var w = "W" + l + "[" + j + "," + k + "]";
-          add("6. Update (η = " + fmtH(S.lr) + ")", eq(["new " + sym("w", l, [j, k]), num(w) + " − " + eta + "·" + num("dL/d" + w),
+          add("6. Update (η = " + fmtH(S.lr) + ")", eq(["new " + sym("w", l, [j, k]), num(w) + " − " + eta + "·" + pn("dL/d" + w),
               num("new " + w)]), ["w-" + l + "-" + j + "-" + k]);
         }
         if (S.net.has_bias && S.upd) {
           var b = "b" + l + "[" + j + "]";
-          add("6. Update (η = " + fmtH(S.lr) + ")", eq(["new " + sym("b", l, [j]), num(b) + " − " + eta + "·" + num("dL/d" + b),
+          add("6. Update (η = " + fmtH(S.lr) + ")", eq(["new " + sym("b", l, [j]), num(b) + " − " + eta + "·" + pn("dL/d" + b),
               num("new " + b)]), ["n-" + l + "-" + j]);
         }
       }
@@ -248,8 +250,8 @@
     if (N > 1) {
       var nu = [], pr = [];
       for (n = 1; n <= Math.min(N, SHOW_ALL); n++) {
-        nu.push(num(exName(n) + "delta" + l + "[" + j + "]") + "·" + num(exName(n) + "a" + (l - 1) + "[" + k + "]"));
-        pr.push(num(exName(n) + "dL/dW" + l + w));
+        nu.push((n === 1 ? num : pn)(exName(n) + "delta" + l + "[" + j + "]") + "·" + pn(exName(n) + "a" + (l - 1) + "[" + k + "]"));
+        pr.push((n === 1 ? num : pn)(exName(n) + "dL/dW" + l + w));
       }
       var more = N > SHOW_ALL ? " + … (" + N + " terms)" : "";
       return eq([lhs, "Σ<sub>n</sub> " + sym("delta", l, [j], "n") + " " + sym("a", l - 1, [k], "n"), nu.join(" + ") + more,
@@ -259,25 +261,25 @@
       var sy = [], nn = [];
       for (i = 1; i <= s[l + 1]; i++) {
         sy.push(sym("w", l + 1, [i, j]) + " " + sym("delta", l + 1, [i]));
-        nn.push(num("W" + (l + 1) + "[" + i + "," + j + "]") + "·" + num("delta" + (l + 1) + "[" + i + "]"));
+        nn.push((i === 1 ? num : pn)("W" + (l + 1) + "[" + i + "," + j + "]") + "·" + pn("delta" + (l + 1) + "[" + i + "]"));
       }
       return eq([lhs, sym("delta", l, [j]) + "·" + sym("a", l - 1, [k]), "(" + sy.join(" + ") + ") " + sp(l, j) + "·" + sym("a", l - 1, [k]),
-                 "(" + nn.join(" + ") + ")·" + num("sigma'(z" + l + "[" + j + "])") + "·" + num("a" + (l - 1) + "[" + k + "]"),
+                 "(" + nn.join(" + ") + ")·" + pn("sigma'(z" + l + "[" + j + "])") + "·" + pn("a" + (l - 1) + "[" + k + "]"),
                  num("dL/dW" + l + w)]);
     }
     if (l < L) {
       return eq([lhs, sym("delta", l, [j]) + "·" + sym("a", l - 1, [k]), "∂L/∂" + sym("a", l, [j]) + " " + sp(l, j) + "·" + sym("a", l - 1, [k]),
-                 num("dL/da" + l + "[" + j + "]") + "·" + num("sigma'(z" + l + "[" + j + "])") + "·" + num("a" + (l - 1) + "[" + k + "]"),
+                 num("dL/da" + l + "[" + j + "]") + "·" + pn("sigma'(z" + l + "[" + j + "])") + "·" + pn("a" + (l - 1) + "[" + k + "]"),
                  num("dL/dW" + l + w)]);
     }
-    return eq([lhs, sym("delta", l, [j]) + "·" + sym("a", l - 1, [k]), num("delta" + l + "[" + j + "]") + "·" + num("a" + (l - 1) + "[" + k + "]"),
+    return eq([lhs, sym("delta", l, [j]) + "·" + sym("a", l - 1, [k]), num("delta" + l + "[" + j + "]") + "·" + pn("a" + (l - 1) + "[" + k + "]"),
                num("dL/dW" + l + w)]);
   }
   function biasEq(l, j) {
     var N = S.X.length, lhs = "∂L/∂" + sym("b", l, [j]), n;
     if (N > 1) {
       var nu = [];
-      for (n = 1; n <= Math.min(N, SHOW_ALL); n++) nu.push(num(exName(n) + "delta" + l + "[" + j + "]"));
+      for (n = 1; n <= Math.min(N, SHOW_ALL); n++) nu.push((n === 1 ? num : pn)(exName(n) + "delta" + l + "[" + j + "]"));
       return eq([lhs, "Σ<sub>n</sub> " + sym("delta", l, [j], "n"), nu.join(" + ") + (N > SHOW_ALL ? " + … (" + N + " terms)" : ""),
                  num("dL/db" + l + "[" + j + "]")]);
     }
@@ -347,7 +349,7 @@
     var s = S.net.sizes, L = s.length - 1, pos = {}, big = Math.max.apply(null, s);
     var r = Math.max(8, Math.min(16, (VH - 26) / big / 2 - 5));
     for (var l = 0; l <= L; l++) {
-      for (var j = 1; j <= s[l]; j++) pos[l + "-" + j] = [24 + l * (VW - 92) / Math.max(L, 1), 22 + (j - 0.5) * (VH - 26) / s[l]];
+      for (var j = 1; j <= s[l]; j++) pos[l + "-" + j] = [24 + l * (VW - 104) / Math.max(L, 1), 22 + (j - 0.5) * (VH - 26) / s[l]];
     }
     return {pos: pos, r: r};
   }
@@ -364,7 +366,8 @@
       var t = el("text", {x: pos[l + "-1"][0], y: 12, "class": "lt", "text-anchor": "middle"}, labels);
       t.textContent = l === 0 ? "input" : l === L ? "output" : "layer " + l;
     }
-    var boxes = [], lab = [];
+    var boxes = [], lab = [], vals = [];
+    svg.setAttribute("class", Math.max.apply(null, s) > 5 || L > 3 ? "small" : "");
     for (l = 1; l <= L; l++) {
       for (j = 1; j <= s[l]; j++) {
         for (k = 1; k <= s[l - 1]; k++) {
@@ -400,19 +403,27 @@
         if (kind === "w") nq = exName(S.ex + 1) + (l === 0 ? "x[" + j + "]" : "a" + l + "[" + j + "]");
         else if (l > 0) nq = exName(S.ex + 1) + "delta" + l + "[" + j + "]";
         if (nq) {
-          var vt = el("text", {x: c[0] + R + 3, y: c[1] + 4, "class": "nv num", "data-q": nq}, nodes);
+          var vt = el("text", {x: c[0] + R + 3, y: c[1] + 4, "class": "nv num", "data-q": nq, id: "v" + npre + l + "-" + j}, labels);
           vt.innerHTML = svgH(fmtH(val(nq)));
-          var bb = vt.getBBox();
-          boxes.push([bb.x, bb.y, bb.x + bb.width, bb.y + bb.height]);
+          vals.push(vt);
         }
         ng.addEventListener("click", onNeuron);
+        ng.addEventListener("mouseenter", hover);
+        ng.addEventListener("mouseleave", unhover);
         ng.addEventListener("keydown", onKey);
       }
     }
+    // a neuron's value where it touches no other neuron and no other value, else on hover or selection
+    vals.forEach(function (vt) {
+      var bb = vt.getBBox(), box = [bb.x, bb.y, bb.x + bb.width, bb.y + bb.height];
+      if (boxes.some(function (c) { return c[0] < box[2] && box[0] < c[2] && c[1] < box[3] && box[1] < c[3]; })) vt.classList.add("hid");
+      else boxes.push(box);
+    });
     // weight labels: the first position along the edge where the label collides with nothing drawn so far
     var T = [0.22, 0.32, 0.42, 0.52, 0.62, 0.72];
     lab.forEach(function (o, i) {
-      var placed = false;
+      var ll = +o.id.split("-")[0], placed = false;
+      if (s[ll] * s[ll - 1] > DENSE) { o.t.classList.add("hid"); o.t.setAttribute("x", (o.p[0] + o.q[0]) / 2); o.t.setAttribute("y", (o.p[1] + o.q[1]) / 2 - 3); return; }
       for (var m = 0; m < T.length && !placed; m++) {
         var tt = T[(m + i) % T.length];
         o.t.setAttribute("x", o.p[0] + tt * (o.q[0] - o.p[0]));
@@ -426,29 +437,29 @@
       if (!placed) o.t.classList.add("hid");
     });
   }
-  function hover(ev) {
-    var g = ev.currentTarget, id = g.id.replace(/^(w|g)-/, "");
-    ["w-", "g-"].forEach(function (p) { var t = $("lab-" + p + id); if (t) t.classList.add("show"); });
+  function labelsOf(e) {      // the labels of an edge or a neuron, in both views
+    var m = /^(w|g|n|gn)-(.*)$/.exec(e.id), edge = m[1] === "w" || m[1] === "g";
+    return (edge ? ["lab-w-", "lab-g-"] : ["vn-", "vgn-"]).map(function (p) { return $(p + m[2]); }).filter(Boolean);
   }
+  function hover(ev) { labelsOf(ev.currentTarget).forEach(function (t) { t.classList.add("show"); }); }
   function unhover(ev) {
-    var id = ev.currentTarget.id.replace(/^(w|g)-/, "");
-    if (S.sel && S.sel.kind === "w" && S.sel.id === id) return;
-    ["w-", "g-"].forEach(function (p) { var t = $("lab-" + p + id); if (t) t.classList.remove("show"); });
+    var g = ev.currentTarget;
+    if (g.classList.contains("on")) return;
+    labelsOf(g).forEach(function (t) { t.classList.remove("show"); });
   }
   function onKey(ev) {
     if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); ev.currentTarget.dispatchEvent(new MouseEvent("click")); }
   }
   function mark(tags) {
-    var on = document.querySelectorAll("svg .on");
-    for (var i = 0; i < on.length; i++) on[i].classList.remove("on");
+    var on = document.querySelectorAll("svg .on, svg .show");
+    for (var i = 0; i < on.length; i++) on[i].classList.remove("on", "show");
     tags.forEach(function (t) {
       var m = /^(n|w)-(.*)$/.exec(t);
       if (!m) return;
       (m[1] === "n" ? ["n-", "gn-"] : ["w-", "g-"]).forEach(function (p) {
         var e = $(p + m[2]);
         if (e) e.classList.add("on");
-        var lb = $("lab-" + p + m[2]);
-        if (lb) lb.classList.add("show");
+        if (e) labelsOf(e).forEach(function (t) { t.classList.add("show"); });
       });
     });
   }
@@ -478,12 +489,12 @@
       if (N > 1) {
         var rows = [];
         for (n = 1; n <= N; n++) rows.push("<tr><td>" + n + "</td><td>" + num("example " + n + " dL/d" + w) + "</td></tr>");
-        terms = '<table class="tab"><tr><th>example</th><th>its term</th></tr>' + rows.join("") + "</table>";
+        terms = '<div class="scroll"><table class="tab"><tr><th>example</th><th>its term of ∂L/∂' + sym("w", l, [j, k]) + "</th></tr>" + rows.join("") + "</table></div>";
       }
       box.innerHTML = "<h3>Weight " + sym("w", l, [j, k]) + " = " + num(w) + " (to neuron " + j + " of layer " + l +
         " from neuron " + k + " of layer " + (l - 1) + ")</h3>" + editor("edit", w, "change it:") +
         '<div class="eq">' + gradEq(l, j, k) + "</div>" + terms +
-        '<div class="eq">after the step: new ' + sym("w", l, [j, k]) + " = " + num(w) + " − " + num("lr") + "·" + num("dL/d" + w) +
+        '<div class="eq">after the step: new ' + sym("w", l, [j, k]) + " = " + num(w) + " − " + num("lr") + "·" + pn("dL/d" + w) +
         " = " + num("new " + w) + "</div>";
     } else {
       l = sel.l; j = sel.j;
