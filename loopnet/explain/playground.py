@@ -12,6 +12,7 @@ headless Chromium and compare it with the kernels, with ``Network.fit`` and with
 |---|---|
 | :func:`playground` | the page for a network and data (or a worked example, or random weights for ``sizes``) |
 | :func:`render` | the page for a :class:`~loopnet.explain.Derivation` (``d.to_html()``) |
+| :func:`notebook_html` | the same page in an iframe, for Jupyter (``d._repr_html_()``) |
 | :func:`add_parser`, :func:`run` | the ``loopnet playground`` command |
 
 Size budget: :data:`BUDGET_BYTES` (a test keeps every page the tests build under it).
@@ -119,6 +120,13 @@ def playground(net=None, X=None, Y=None, path=None, lr=0.5, example=None, sizes=
     return page
 
 
+def notebook_html(d, height=820):
+    """The page for Jupyter: an ``<iframe srcdoc>`` of :func:`render` (its script runs inside the frame)."""
+    import html
+    return (f'<iframe srcdoc="{html.escape(render(d), quote=True)}" style="width: 100%; height: {int(height)}px; '
+            f'border: 1px solid #ddd" title="loopnet playground"></iframe>')
+
+
 # ---- loopnet playground ------------------------------------------------------------------------
 def add_parser(subparsers):
     """Add ``loopnet playground`` to an argparse ``subparsers`` (``run`` is its handler)."""
@@ -179,4 +187,4 @@ __PAGE__
 </html>
 """
 
-__all__ = ["playground", "render", "page_data", "add_parser", "run", "BUDGET_BYTES"]
+__all__ = ["playground", "render", "page_data", "notebook_html", "add_parser", "run", "BUDGET_BYTES"]
