@@ -325,6 +325,13 @@ def test_toy_sets_train_with_a_decision_map(browser):
     browser.js("document.querySelector('#w-1-2-1').dispatchEvent(new MouseEvent('click'))")
     browser.js("loopnetPage.state.at = 0; document.getElementById('next').click()")
     shot(browser, "page-trained-moons")
+    # the trained page's numbers are Python's for the trained weights (40 examples: the long sums folded)
+    st = browser.js("(function (s) { return {W: s.net.W, b: s.net.b, X: s.X, Y: s.Y, lr: s.lr, upd: s.upd, "
+                    "act: s.net.activation, out: s.net.output_activation, loss: s.net.loss}; })(loopnetPage.state)")
+    net = ln.Network.from_weights([np.array(w) for w in st["W"][1:]], [np.array(b) for b in st["b"][1:]],
+                                  activation=st["act"], output_activation=st["out"], loss=st["loss"])
+    d = explain(net, st["X"], st["Y"], lr=st["lr"], update_biases=st["upd"], full=True)
+    assert_every_number(browser, d)
     browser.js("document.getElementById('reset-w').click()")
     assert browser.js("loopnetPage.state.losses.length") == 0 and browser.js("loopnetPage.state.worst") <= 1e-12
 

@@ -247,13 +247,17 @@
   function gradEq(l, j, k) {
     var N = S.X.length, s = S.net.sizes, L = s.length - 1, w = "[" + j + "," + k + "]", i, n;
     var lhs = "∂L/∂" + sym("w", l, [j, k]);
+    if (N > SHOW_ALL) {
+      return eq([lhs, "Σ<sub>n</sub> " + sym("delta", l, [j], "n") + " " + sym("a", l - 1, [k], "n") + " (" + N + " terms: click the weight)",
+                 num("dL/dW" + l + w)]);
+    }
     if (N > 1) {
       var nu = [], pr = [];
       for (n = 1; n <= Math.min(N, SHOW_ALL); n++) {
         nu.push((n === 1 ? num : pn)(exName(n) + "delta" + l + "[" + j + "]") + "·" + pn(exName(n) + "a" + (l - 1) + "[" + k + "]"));
         pr.push((n === 1 ? num : pn)(exName(n) + "dL/dW" + l + w));
       }
-      var more = N > SHOW_ALL ? " + … (" + N + " terms)" : "";
+      var more = "";
       return eq([lhs, "Σ<sub>n</sub> " + sym("delta", l, [j], "n") + " " + sym("a", l - 1, [k], "n"), nu.join(" + ") + more,
                  pr.join(" + ") + more, num("dL/dW" + l + w)]);
     }
@@ -277,6 +281,7 @@
   }
   function biasEq(l, j) {
     var N = S.X.length, lhs = "∂L/∂" + sym("b", l, [j]), n;
+    if (N > SHOW_ALL) return eq([lhs, "Σ<sub>n</sub> " + sym("delta", l, [j], "n") + " (" + N + " terms)", num("dL/db" + l + "[" + j + "]")]);
     if (N > 1) {
       var nu = [];
       for (n = 1; n <= Math.min(N, SHOW_ALL); n++) nu.push((n === 1 ? num : pn)(exName(n) + "delta" + l + "[" + j + "]"));
@@ -322,13 +327,13 @@
     '<label>hidden <select id="act"></select></label> <label>output <select id="outact"></select></label> ' +
     '<label>loss <select id="loss"></select></label> <label>η <input id="lr" size="6"></label> ' +
     '<label><input type="checkbox" id="upd"> update biases</label> <span id="msg"></span></div>' +
+    '<div class="panel" id="trainp"><button id="train-step" type="button">train one step</button> ' +
+    '<button id="train-run" type="button">run</button> <input id="nsteps" size="5" value="100" aria-label="steps"> steps, batch ' +
+    '<input id="batch" size="3" value="all" aria-label="batch size"> <button id="reset-w" type="button">reset to Python\'s weights</button>' +
+    '<div id="trainmsg"></div><canvas id="curve" width="300" height="110"></canvas> ' +
+    '<canvas id="map" width="110" height="110"></canvas></div>' +
     '<div class="panel" id="info"></div>' +
     '<div class="panel" id="datap"><div id="data-title"></div><div id="datatab"></div></div>' +
-    '<div class="panel" id="trainp"><button id="train-step" type="button">train one step</button> ' +
-    '<button id="train-run" type="button">run</button> <input id="nsteps" size="5" value="100"> steps, batch ' +
-    '<input id="batch" size="4" value="all"> <button id="reset-w" type="button">reset to Python\'s weights</button>' +
-    '<div id="trainmsg"></div><canvas id="curve" width="300" height="120"></canvas> ' +
-    '<canvas id="map" width="120" height="120"></canvas></div>' +
     "</div></div>";
   function $(id) { return document.getElementById(id); }
   $("title").textContent = D.title;
