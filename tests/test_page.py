@@ -147,7 +147,8 @@ def test_100_page_steps_equal_network_fit(browser, batch):
     hist = net.fit(X, Y, epochs=100 if batch is None else 50, lr=0.7, batch_size=batch, shuffle=False)
     assert len(losses) == 100
     per_epoch = losses if batch is None else losses.reshape(50, 2).mean(axis=1)   # two mini-batches of 5
-    close(per_epoch, hist.loss, "loss curve")
+    close(per_epoch, hist.loss, "loss per step")
+    close(browser.js("loopnetPage.epochLosses()"), hist.loss, "the page's curve per epoch")
     for l in (1, 2, 3):
         close(W[l], net.weights[l - 1], ("W", l))
         close(b[l], net.biases[l - 1], ("b", l))

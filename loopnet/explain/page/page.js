@@ -44,7 +44,7 @@
     S.Y = clone(Y);
     S.lr = lr == null ? 0.5 : lr;
     S.upd = upd !== false;
-    S.ex = 0; S.at = 0; S.sel = null; S.losses = []; S.pos = 0; S.steps_taken = 0;
+    S.ex = 0; S.at = 0; S.sel = null; S.losses = []; S.rows = []; S.pos = 0; S.steps_taken = 0;
   }
   function kernelNet() {
     var L = S.net.sizes.length - 1, a = [];
@@ -636,7 +636,10 @@
       if (name === "XOR points") { x = 2 * r() - 1; y = 2 * r() - 1; c = x * y > 0 ? 0 : 1; }
       else if (name === "circles") { t = 2 * Math.PI * r(); var rad = (c ? 0.4 : 1) + 0.1 * gauss(r); x = rad * Math.cos(t); y = rad * Math.sin(t); }
       else if (name === "moons") { t = Math.PI * r(); x = c ? 1 - Math.cos(t) : Math.cos(t); y = c ? 0.5 - Math.sin(t) : Math.sin(t); x += 0.1 * gauss(r); y += 0.1 * gauss(r); x = x / 1.5 - 0.33; y = y / 1.5 - 0.1; }
-      else { t = (i >> 1) / (N / 2) * 3.5; x = t / 3.5 * Math.cos(t + c * Math.PI) + 0.05 * gauss(r); y = t / 3.5 * Math.sin(t + c * Math.PI) + 0.05 * gauss(r); }
+      else {          // two arms, one and a quarter turns each
+        t = 0.6 + (i >> 1) / (N / 2) * 2.5 * Math.PI;
+        x = t / 8.5 * Math.cos(t + c * Math.PI) + 0.03 * gauss(r); y = t / 8.5 * Math.sin(t + c * Math.PI) + 0.03 * gauss(r);
+      }
       X.push([+x.toFixed(3), +y.toFixed(3)]);
       Y.push([c]);
     }
@@ -655,7 +658,7 @@
     S.X = X; S.Y = Y;
   }
   function choosePreset(name) {
-    S.ex = 0; S.at = 0; S.sel = null; S.losses = []; S.pos = 0; S.steps_taken = 0;
+    S.ex = 0; S.at = 0; S.sel = null; S.losses = []; S.rows = []; S.pos = 0; S.steps_taken = 0;
     if (name === "Python's network and data") { load(D.net, D.X, D.Y, D.lr, D.update_biases); S.edited = false; update(); return; }
     var ex = D.presets.filter(function (p) { return p.name === name; })[0];
     if (ex) {
@@ -727,6 +730,7 @@
       var end = Math.min(S.pos + B, N), Xb = S.X.slice(S.pos, end), Yb = S.Y.slice(S.pos, end);
       var g = K.step(kn, Xb, Yb, S.lr, S.upd);
       S.losses.push(g.loss);
+      S.rows.push(end - S.pos);
       S.pos = end >= N ? 0 : end;
       S.steps_taken++;
     }
@@ -757,18 +761,30 @@
     S.net.W = clone(D.net.W); S.net.b = clone(D.net.b); S.net.sizes = D.net.sizes.slice();
     S.net.activation = D.net.activation; S.net.output_activation = D.net.output_activation; S.net.loss = D.net.loss;
     S.X = clone(D.X); S.Y = clone(D.Y); S.lr = D.lr || 0.5; S.upd = D.update_biases;
-    S.losses = []; S.pos = 0; S.steps_taken = 0; S.edited = false; S.presetName = null; S.at = 0;
+    S.losses = []; S.rows = []; S.pos = 0; S.steps_taken = 0; S.edited = false; S.presetName = null; S.at = 0;
     $("trainmsg").textContent = "";
     update();
   });
+  function epochLosses() {
+    // with mini-batches, one point per epoch as Network.fit's History.loss: the mean of the epoch's
+    // mini-batch losses weighted by their sizes (sse: their sum); steps of an unfinished epoch are left out
+    var out = [], acc = 0, rows = 0, N = S.X.length;
+    for (var i = 0; i < S.losses.length; i++) {
+      acc += S.net.loss === "sse" ? S.losses[i] : S.losses[i] * S.rows[i];
+      rows += S.rows[i];
+      if (rows >= N) { out.push(S.net.loss === "sse" ? acc : acc / rows); acc = 0; rows = 0; }
+    }
+    return out;
+  }
   function curve() {
-    var c = $("curve"), x = c.getContext("2d"), Ls = S.losses, W = c.width, H = c.height;
+    var c = $("curve"), x = c.getContext("2d"), mini = S.rows.some(function (r) { return r < S.X.length; });
+    var Ls = mini ? epochLosses() : S.losses, W = c.width, H = c.height, what = mini ? " epochs" : " steps";
     x.clearRect(0, 0, W, H);
     x.strokeStyle = "#bbb"; x.strokeRect(0.5, 0.5, W - 1, H - 1);
     x.fillStyle = "#555"; x.font = "11px sans-serif";
-    if (!Ls.length) { x.fillText("loss per step (train to draw it)", 8, 16); return; }
+    if (!Ls.length) { x.fillText("loss per step, or per epoch with mini-batches (train to draw it)", 6, 16); return; }
     var hi = Math.max.apply(null, Ls), lo = Math.min(0, Math.min.apply(null, Ls));
-    x.fillText("L = " + fmt(Ls[Ls.length - 1]) + " after " + Ls.length + " steps; max " + fmt(hi), 6, 13);
+    x.fillText("L = " + fmt(Ls[Ls.length - 1]) + " after " + Ls.length + what + "; max " + fmt(hi), 6, 13);
     x.strokeStyle = "#2b6cb0"; x.lineWidth = 1.5; x.beginPath();
     Ls.forEach(function (v, i) {
       var px = 4 + (W - 8) * (Ls.length > 1 ? i / (Ls.length - 1) : 0), py = H - 4 - (H - 22) * (v - lo) / ((hi - lo) || 1);
@@ -854,6 +870,6 @@
   update();
   // for tests and for the curious: the state, the numbers and the training loop
   window.loopnetPage = {state: S, val: val, fmt: fmt, fmtH: fmtH, trainSteps: function (n) { trainSteps(n); trained(); },
-                        numbers: function () { return P; }, steps: function () { return STEPS; }, update: update,
+                        numbers: function () { return P; }, steps: function () { return STEPS; }, update: update, epochLosses: epochLosses,
                         choose: function (name) { S.presetName = name; choosePreset(name); }, setParam: setParam};
 })();
