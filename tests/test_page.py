@@ -374,3 +374,15 @@ def test_jupyter_shows_the_page_inline():
     d = explain_example("or-gate-2-2-1")
     frame = d._repr_html_()
     assert frame.startswith("<iframe srcdoc=") and "&lt;script" in frame and "<script" not in frame
+
+
+def test_the_pages_number_format_is_pythons(browser):
+    """Python's f"{v:.{digits}g}": exponent from 1e-4 and from 10^digits, ties to even, no trailing zeros."""
+    show(browser, playground(), "format")
+    rng = np.random.default_rng(1)
+    values = [0.25, 0.35, 2.5, 1234565.0, 1234575.0, 0.000123456, 0.0001, 9.9999995, 99999.95, 999999.5, 1e16, -0.5,
+              -7.5e-05, 1.0, 10.0, 123456.0, 1234567.0, 5e-324, 1.7976931348623157e308, 0.1 + 0.2, 1 / 3, -2 / 3]
+    values += list(rng.normal(size=40) * 10.0 ** rng.integers(-8, 9, 40))
+    for digits in (1, 2, 3, 6, 7, 12, 17):
+        got = browser.js(f"{json.dumps(values)}.map(function (v) {{ return loopnetPage.fmt(v, {digits}); }})")
+        assert got == [f"{v:.{digits}g}" for v in values], digits

@@ -11,19 +11,24 @@
   var MAXN = 8, MAXL = 5, SHOW_ALL = 8, DENSE = 24;   // DENSE: more edges between two layers show their labels on hover only   // up to 8 neurons per layer and 5 layers; all examples' lines up to 8
 
   // ---- the one number format: Python's f"{v:.{digits}g}" ("0" for 0), printed as the HTML renderer does --
-  function fmt(v) {
-    var p = S.digits;
+  function fmt(v, digits) {
+    var p = digits || S.digits;
     if (v === 0) return "0";
     if (!isFinite(v)) return isNaN(v) ? "nan" : (v > 0 ? "inf" : "-inf");
-    var t = v.toExponential(p - 1), i = t.indexOf("e"), ex = +t.slice(i + 1), m;
+    // p significant digits, correctly rounded, ties to even as Python (JavaScript's toExponential rounds them up)
+    var m = /^(\d)\.?(\d*)e([+-]\d+)$/.exec(Math.abs(v).toExponential(p - 1)), dg = m[1] + m[2], ex = +m[3];
+    var exact = /^(\d)\.?(\d*)e([+-]\d+)$/.exec(Math.abs(v).toExponential(Math.min(100, p + 60))), ed = exact[1] + exact[2];
+    if (ed.charAt(p) === "5" && /^0*$/.test(ed.slice(p + 1)) && +ed.charAt(p - 1) % 2 === 0) { dg = ed.slice(0, p); ex = +exact[3]; }
+    var sign = v < 0 ? "-" : "", out;
     if (ex < -4 || ex >= p) {
-      m = t.slice(0, i);
-      if (m.indexOf(".") >= 0) m = m.replace(/0+$/, "").replace(/\.$/, "");
-      return m + "e" + (ex < 0 ? "-" : "+") + (Math.abs(ex) < 10 ? "0" : "") + Math.abs(ex);
+      out = dg.charAt(0) + (dg.length > 1 ? "." + dg.slice(1) : "");
+      if (out.indexOf(".") >= 0) out = out.replace(/0+$/, "").replace(/\.$/, "");
+      return sign + out + "e" + (ex < 0 ? "-" : "+") + (Math.abs(ex) < 10 ? "0" : "") + Math.abs(ex);
     }
-    m = v.toFixed(Math.max(0, p - 1 - ex));
-    if (m.indexOf(".") >= 0) m = m.replace(/0+$/, "").replace(/\.$/, "");
-    return m;
+    if (ex >= 0) out = dg.slice(0, ex + 1) + (dg.length > ex + 1 ? "." + dg.slice(ex + 1) : "");
+    else out = "0." + new Array(-ex).join("0") + dg;
+    if (out.indexOf(".") >= 0) out = out.replace(/0+$/, "").replace(/\.$/, "");
+    return sign + out;
   }
   function fmtH(v) {
     var t = fmt(v).replace(/-/g, "−");
