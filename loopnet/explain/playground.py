@@ -27,6 +27,7 @@ import numpy as np
 from .. import worked_examples as we
 
 BUDGET_BYTES = 200_000          # one page, everything inlined
+MAX_NEURONS, MAX_LAYERS = 8, 5  # the largest network the page draws (its labels are tested at 8-8-8-8-8-8)
 MAX_VALUES = 6000               # Python's numbers are embedded for the page's own check up to this many
 PARTS = ("kernels.js", "page.js", "page.css")
 
@@ -54,7 +55,7 @@ def page_data(d):
     acts = [BY_CODE[c].name for c in p.acts]
     values = None
     if d.N * sum(a * b for a, b in zip(net.sizes, net.sizes[1:])) <= MAX_VALUES:
-        values = {k: float(v) for k, v in d.values().items()}
+        values = {k: float(v) for k, v in d.values().items() if np.isfinite(v)}   # JSON has no inf or NaN
     ex = d.example
     return {
         "title": d.title or "Backpropagation, component by component",
@@ -70,7 +71,16 @@ def page_data(d):
 
 
 def render(d):
-    """The page for derivation ``d``: page.css, kernels.js, page.js and the JSON inlined in one file."""
+    """The page for derivation ``d``: page.css, kernels.js, page.js and the JSON inlined in one file.
+
+    The page draws networks of up to :data:`MAX_LAYERS` layers of weights and :data:`MAX_NEURONS`
+    neurons per layer (larger ones raise a ValueError: the text, Markdown and LaTeX renderers
+    summarise them and take ``focus=``)."""
+    s = list(d.net.sizes)
+    if len(s) - 1 > MAX_LAYERS or max(s) > MAX_NEURONS:
+        raise ValueError(f"the interactive page draws networks of up to {MAX_LAYERS} layers of weights and "
+                         f"{MAX_NEURONS} neurons per layer; this one is {'-'.join(map(str, s))}. Use the text, "
+                         "markdown or latex format (with focus=) for it")
     data = json.dumps(page_data(d), separators=(",", ":")).replace("</", "<\\/")
     title = (d.title or "Backpropagation, component by component").replace("&", "&amp;").replace("<", "&lt;")
     return (_SHELL.replace("__TITLE__", title).replace("__CSS__", _part("page.css"))

@@ -733,16 +733,32 @@
     var kn = kernelNet(), B = batchSize(), N = S.X.length;
     for (var i = 0; i < count; i++) {
       var end = Math.min(S.pos + B, N), Xb = S.X.slice(S.pos, end), Yb = S.Y.slice(S.pos, end);
+      var keep = clone({W: kn.W, b: kn.b});
       var g = K.step(kn, Xb, Yb, S.lr, S.upd);
+      if (!finite(g.loss) || !finite(kn.W) || !finite(kn.b)) {
+        // as Network.step: all or nothing; the weights stay as they were before this step
+        S.net.W = kn.W = keep.W;
+        S.net.b = kn.b = keep.b;
+        S.running = false;
+        S.diverged = "step " + (S.steps_taken + 1) + " made the loss or a weight infinite or NaN (η = " + fmt(S.lr) +
+                     " is too large?); the weights are those before it";
+        return;
+      }
       S.losses.push(g.loss);
       S.rows.push(end - S.pos);
       S.pos = end >= N ? 0 : end;
       S.steps_taken++;
     }
   }
+  function finite(x) {
+    if (x === null) return true;
+    if (Array.isArray(x)) return x.every(finite);
+    return isFinite(x);
+  }
   function trained() {
     S.edited = true;
     update();
+    if (S.diverged) { $("trainmsg").textContent = S.diverged; S.diverged = null; return; }
     $("trainmsg").textContent = S.steps_taken + " steps taken (η = " + fmt(S.lr) + ", batch " + batchSize() + "), L = " +
       (S.losses.length ? fmt(S.losses[S.losses.length - 1]) : "–");
   }
