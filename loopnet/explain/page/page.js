@@ -174,8 +174,35 @@
     else if (lname === "cross_entropy") body = "−" + sc + " " + sums + "(" + yj + " ln(" + aj + ") + (1 − " + yj + ") ln(1 − " + aj + "))";
     else body = sc + " " + sums + "(" + aj + " − " + yj + ")<sup>2</sup>";
     var tl = [];
-    for (n = 1; n <= N; n++) tl.push((n === 1 ? num : pn)(exName(n) + "L"));
-    add("2. Loss", eq([sym("L"), body, N <= SHOW_ALL ? tl.join(" + ") : "Σ over the " + N + " examples", num("L")]), ["loss"].concat(nTags(L)));
+    if (N > 1) for (n = 1; n <= N; n++) tl.push((n === 1 ? num : pn)(exName(n) + "L"));      // each example's share
+    else if (!P.softmax_ce && s[L] > 1) for (j = 1; j <= s[L]; j++) tl.push((j === 1 ? num : pn)("L[" + j + "]"));  // each output's term
+    // each example's terms with their numbers: L_nj = scale·e(a_nj, y_nj) (softmax cross-entropy: one per example)
+    shown.forEach(function (n) {
+      var e = N > 1 ? n : null, X = exName(n);
+      if (P.softmax_ce) {
+        var ys = [], ns = [];
+        for (j = 1; j <= s[L]; j++) {
+          ys.push(sym("y", null, [j], e) + " ln(" + sym("a", L, [j], e) + ")");
+          ns.push(pn(X + "y[" + j + "]") + "·ln(" + num(X + "a" + L + "[" + j + "]") + ")");
+        }
+        add("2. Loss", eq([(N > 1 ? sym("L", null, [], n) : sym("L")), "−" + sc + " (" + ys.join(" + ") + ")", "−" + sc + " (" + ns.join(" + ") + ")",
+                           num(N > 1 ? X + "L" : "L")]), ["loss"].concat(nTags(L)), n);
+        return;
+      }
+      for (j = 1; j <= s[L]; j++) {
+        var a = num(X + "a" + L + "[" + j + "]"), y = pn(X + "y[" + j + "]"), lhs = sym("L", null, [j], e), t = ["n-" + L + "-" + j];
+        if (lname === "cross_entropy") {
+          add("2. Loss", eq([lhs, "−" + sc + " (" + sym("y", null, [j], e) + " ln(" + sym("a", L, [j], e) + ") + (1 − " + sym("y", null, [j], e) +
+                             ") ln(1 − " + sym("a", L, [j], e) + "))", "−" + sc + " (" + y + "·ln(" + a + ") + (1 − " + y + ")·ln(1 − " + a + "))",
+                             num(X + "L[" + j + "]")]), t, n);
+        } else {
+          add("2. Loss", eq([lhs, sc + " (" + sym("a", L, [j], e) + " − " + sym("y", null, [j], e) + ")<sup>2</sup>",
+                             sc + " (" + a + " − " + y + ")<sup>2</sup>", num(X + "L[" + j + "]")]), t, n);
+        }
+      }
+    });
+    var mid = N > SHOW_ALL ? ["Σ over the " + N + " examples"] : tl.length ? [tl.join(" + ")] : [];
+    add("2. Loss", eq([sym("L"), body].concat(mid, [num("L")])), ["loss"].concat(nTags(L)));
     // 3. BP1
     shown.forEach(function (n) {
       var e = N > 1 ? n : null, X = exName(n);
@@ -384,7 +411,7 @@
           var p = pos[(l - 1) + "-" + k], q = pos[l + "-" + j];
           var v = kind === "w" ? S.net.W[l][j - 1][k - 1] : P.dW[l][j - 1][k - 1];
           var name = (kind === "w" ? "W" : "dL/dW") + l + "[" + j + "," + k + "]";
-          var g = el("g", {id: pre + l + "-" + j + "-" + k, "class": "wedge", "data-l": l, "data-j": j, "data-k": k, tabindex: 0,
+          var g = el("g", {id: pre + l + "-" + j + "-" + k, "class": "wedge", "data-l": l, "data-j": j, "data-k": k, tabindex: kind === "w" ? 0 : -1,
                            "aria-label": (kind === "w" ? "weight " : "gradient of weight ") + l + "," + j + "," + k}, edges);
           el("line", {x1: p[0], y1: p[1], x2: q[0], y2: q[1], "class": "edge " + (v < 0 ? "neg" : "pos"),
                       "stroke-width": (0.6 + 5 * Math.abs(v) / big).toFixed(2)}, g);
@@ -402,7 +429,7 @@
     for (l = 0; l <= L; l++) {
       for (j = 1; j <= s[l]; j++) {
         var c = pos[l + "-" + j];
-        var ng = el("g", {id: npre + l + "-" + j, "class": "neuron", "data-l": l, "data-j": j, tabindex: 0,
+        var ng = el("g", {id: npre + l + "-" + j, "class": "neuron", "data-l": l, "data-j": j, tabindex: kind === "w" ? 0 : -1,
                           "aria-label": "neuron " + j + " of layer " + l}, nodes);
         el("circle", {cx: c[0], cy: c[1], r: R}, ng);
         var tt = el("text", {x: c[0], y: c[1] + 4, "text-anchor": "middle", "class": "nl"}, ng);
