@@ -404,7 +404,7 @@
       t.textContent = l === 0 ? "input" : l === L ? "output" : "layer " + l;
     }
     var boxes = [], lab = [], vals = [];
-    svg.setAttribute("class", Math.max.apply(null, s) > 5 || L > 3 ? "small" : "");
+    if (Math.max.apply(null, s) > 5 || L > 3) svg.classList.add("small"); else svg.classList.remove("small");
     for (l = 1; l <= L; l++) {
       for (j = 1; j <= s[l]; j++) {
         for (k = 1; k <= s[l - 1]; k++) {
@@ -471,7 +471,11 @@
           placed = true;
         }
       }
-      if (!placed) o.t.classList.add("hid");
+      if (!placed) {             // shown on hover or selection, at the middle of its edge
+        o.t.classList.add("hid");
+        o.t.setAttribute("x", (o.p[0] + o.q[0]) / 2);
+        o.t.setAttribute("y", (o.p[1] + o.q[1]) / 2 - 3);
+      }
     });
   }
   function labelsOf(e) {      // the labels of an edge or a neuron, in both views
@@ -490,6 +494,8 @@
   function mark(tags) {
     var on = document.querySelectorAll("svg .on, svg .show");
     for (var i = 0; i < on.length; i++) on[i].classList.remove("on", "show");
+    // while an equation or a selection lights some edges and neurons, the other labels fade
+    ["net", "grad"].forEach(function (id) { $(id).classList.toggle("marking", tags.some(function (t) { return /^[nw]-/.test(t); })); });
     tags.forEach(function (t) {
       var m = /^(n|w)-(.*)$/.exec(t);
       if (!m) return;
@@ -830,7 +836,7 @@
     x.clearRect(0, 0, W, H);
     x.strokeStyle = "#bbb"; x.strokeRect(0.5, 0.5, W - 1, H - 1);
     x.fillStyle = "#555"; x.font = "11px sans-serif";
-    if (!Ls.length) { x.fillText("loss per step, or per epoch with mini-batches (train to draw it)", 6, 16); return; }
+    if (!Ls.length) { x.fillText("the loss curve: train to draw it", 6, 16); return; }
     var hi = Math.max.apply(null, Ls), lo = Math.min(0, Math.min.apply(null, Ls));
     x.fillText("L = " + fmt(Ls[Ls.length - 1]) + " after " + Ls.length + what + "; max " + fmt(hi), 6, 13);
     x.strokeStyle = "#2b6cb0"; x.lineWidth = 1.5; x.beginPath();
@@ -842,8 +848,9 @@
   }
   function decisionMap() {
     var c = $("map"), s = S.net.sizes, L = s.length - 1;
-    c.style.display = s[0] === 2 ? "" : "none";
-    if (s[0] !== 2) return;
+    var drawn = s[0] === 2 && (s[L] === 1 || S.net.output_activation === "softmax");   // a map of one score per point
+    c.style.display = drawn ? "" : "none";
+    if (!drawn) return;
     var x = c.getContext("2d"), W = c.width, H = c.height, G = 40, i, j;
     var xs = S.X.map(function (r) { return r[0]; }), ys = S.X.map(function (r) { return r[1]; });
     var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs), y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
