@@ -404,3 +404,26 @@ def test_a_diverging_step_leaves_the_weights_as_they_were(browser):
     after = browser.js("loopnetPage.state.net.W")
     assert after == before or browser.js("loopnetPage.state.steps_taken") > 0
     assert all(np.isfinite(np.array(w, dtype=float)).all() for w in after[1:])
+
+
+# ---- kernels.js is the kernels' twin in its text too ----------------------------------------------------------
+TWINS = {"weighted_input": "loopnet.kernels.forward", "activate_layer": "loopnet.kernels.forward",
+         "output_error": "loopnet.kernels.backward", "hidden_error": "loopnet.kernels.backward",
+         "bias_gradient": "loopnet.kernels.backward", "weight_gradient": "loopnet.kernels.backward",
+         "loss_terms": "loopnet.kernels.loss", "softplus": "loopnet.kernels.loss", "sgd_update": "loopnet.kernels.optimizers",
+         "sigmoid": "loopnet.activations", "activate": "loopnet.activations", "derivative": "loopnet.activations",
+         "loss_scale": "loopnet.losses"}
+
+
+@pytest.mark.parametrize("name", list(TWINS))
+def test_each_javascript_kernel_opens_with_its_python_kernels_equation(name):
+    """Each function of kernels.js has the name of a Python kernel and its docstring's equation (the
+    docstring's first sentence) as the first line of its comment."""
+    import importlib
+    from importlib import resources
+    js = resources.files("loopnet.explain").joinpath("page", "kernels.js").read_text(encoding="utf-8")
+    m = re.search(r"function " + name + r"\([^)]*\) \{\s*/\* (.*)", js)
+    assert m, name
+    doc = getattr(importlib.import_module(TWINS[name]), name).__doc__.strip().splitlines()[0].replace("``", "")
+    equation = re.split(r"(?<=[.;])\s", doc)[0].rstrip(".;:")
+    assert m.group(1).startswith(equation), (m.group(1), equation)

@@ -87,7 +87,7 @@ var K = (function () {
   }
 
   function loss_terms(a, z, y, sw, act, loss) {
-    /* Σ_n s_n Σ_j e(a_nj, z_nj, y_nj), the unscaled loss of a batch.
+    /* Σ_n s_n Σ_j e(a_nj, z_nj, y_nj), the unscaled loss of a batch (accumulated in float64); sw (nb,) holds the sample weights s_n.
        squared losses: e = (a − y)²;  sigmoid cross-entropy: e = softplus(z) − y z;
        softmax cross-entropy: e_n = Σ_j y_nj (logsumexp(z_n) − z_nj). */
     var total = 0, n, j;
@@ -186,11 +186,18 @@ var K = (function () {
   }
 
   // ---- optimizers.py -------------------------------------------------------------------------
-  function sgd_update(theta, grad, lr) {
-    /* SGD (μ = 0): θ_i ← θ_i − η g_i, on one layer's W (rows) or b. */
+  function sgd_update(theta, grad, velocity, lr, momentum) {
+    /* SGD with momentum μ: v_i ← μ v_i − η g_i;  θ_i ← θ_i + v_i.  With μ = 0: θ_i ← θ_i − η g_i.
+       theta, grad (and velocity, unused with μ = 0) are one layer's W (its rows in turn) or b. */
     for (var i = 0; i < theta.length; i++) {
-      if (Array.isArray(theta[i])) sgd_update(theta[i], grad[i], lr);
-      else theta[i] -= lr * grad[i];
+      if (Array.isArray(theta[i])) {
+        sgd_update(theta[i], grad[i], velocity ? velocity[i] : null, lr, momentum);
+      } else if (momentum === 0) {
+        theta[i] -= lr * grad[i];
+      } else {
+        velocity[i] = momentum * velocity[i] - lr * grad[i];
+        theta[i] += velocity[i];
+      }
     }
   }
 
@@ -308,8 +315,8 @@ var K = (function () {
        layer (biases too, unless update_biases is false). Returns the gradients and the loss before it. */
     var p = gradients(net, X, Y);
     for (var l = 1; l < net.sizes.length; l++) {
-      sgd_update(net.W[l], p.dW[l], lr);
-      if (net.has_bias && update_biases !== false) sgd_update(net.b[l], p.db[l], lr);
+      sgd_update(net.W[l], p.dW[l], null, lr, 0);
+      if (net.has_bias && update_biases !== false) sgd_update(net.b[l], p.db[l], null, lr, 0);
     }
     return p;
   }
