@@ -427,3 +427,24 @@ def test_each_javascript_kernel_opens_with_its_python_kernels_equation(name):
     doc = getattr(importlib.import_module(TWINS[name]), name).__doc__.strip().splitlines()[0].replace("``", "")
     equation = re.split(r"(?<=[.;])\s", doc)[0].rstrip(".;:")
     assert m.group(1).startswith(equation), (m.group(1), equation)
+
+
+def test_every_activation_output_and_loss_chosen_in_the_page_prints_pythons_numbers(browser):
+    base = ln.Network([3, 4, 2], seed=7)
+    X, Y = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]], [[0.0, 1.0], [1.0, 0.0]]
+    show(browser, playground(base, X, Y, lr=0.4), "combinations")
+    select_all_panels(browser, "2-2-3", "1-2")
+    # every output × loss pair once, the hidden activation taking each value in turn (explain costs ~0.2 s each;
+    # all 80 combinations are compared kernel by kernel in the first test)
+    pairs = [(o, lo) for o in OUTPUTS for lo in LOSSES if lo != "cross_entropy" or o in ("sigmoid", "softmax")]
+    for i, (out, loss) in enumerate(pairs):
+        hidden = HIDDEN[i % len(HIDDEN)]
+        if i % 4 == 0:        # through the page's selects (the rest set the state and recompute once: faster)
+            for sel, value in (("#act", hidden), ("#outact", out), ("#loss", loss)):
+                edit(browser, sel, value)
+        else:
+            browser.js(f"(function (n) {{ n.activation = '{hidden}'; n.output_activation = '{out}'; n.loss = '{loss}'; "
+                       "loopnetPage.update(); })(loopnetPage.state.net)")
+        net = ln.Network.from_weights(base.weights, base.biases, activation=hidden, output_activation=out, loss=loss)
+        assert_every_number(browser, explain(net, X, Y, lr=0.4, full=True))
+    assert browser.js("window.__errors") == []
