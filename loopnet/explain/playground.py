@@ -96,8 +96,8 @@ def playground(net=None, X=None, Y=None, path=None, lr=0.5, example=None, sizes=
     new network with random weights (``seed``) on the XOR gate (2 inputs) or zero data. With none of
     these: the OR gate of Nielsen's chapter 2 (``or-gate-2-2-1``).
 
-    >>> import loopnet as ln
-    >>> page = ln.explain.playground(sizes=[2, 3, 1])          # doctest: +SKIP
+    >>> from loopnet.explain.playground import playground
+    >>> page = playground(sizes=[2, 3, 1], path="play.html")   # doctest: +SKIP
     """
     from . import explain, explain_example
     from ..network import Network
@@ -139,7 +139,17 @@ def notebook_html(d, height=820):
 
 # ---- loopnet playground ------------------------------------------------------------------------
 def add_parser(subparsers):
-    """Add ``loopnet playground`` to an argparse ``subparsers`` (``run`` is its handler)."""
+    """Add ``loopnet playground`` to an argparse ``subparsers`` (``run`` is its handler, also set as
+    ``handler``).
+
+    ``loopnet --help`` must not import numpy or numba, and importing this module does (through the
+    ``loopnet.explain`` package), so ``loopnet/cli.py`` writes the same arguments in ``build_parser``
+    and imports :func:`run` only when the command runs::
+
+        def playground(args):
+            from .explain.playground import run
+            return run(args)
+    """
     p = subparsers.add_parser("playground", help="write the interactive page: edit anything, every number follows",
                               description="Write one self-contained HTML page (opens from disk, no network) in "
                               "which every number of a gradient step is recomputed when you edit an input, a "
