@@ -318,6 +318,10 @@ def test_toy_sets_train_with_a_decision_map(browser):
     for name in ("XOR points", "circles", "moons", "spiral", "AND gate", "mazur-2-2-2"):
         browser.js(f"loopnetPage.choose('{name}')")
         assert browser.js("window.__errors") == []
+    for name in ("by-hand-3-2-1", "or-gate-2-2-1", "step-by-step-3-4-1", "mazur-2-2-2"):   # every worked example:
+        browser.js(f"loopnetPage.choose('{name}')")                                       # the page's badge compares
+        assert browser.js("loopnetPage.state.worst") <= 1e-12, name                        # it with loopnet's numbers
+        assert "agree with loopnet" in browser.js("document.getElementById('agree').textContent")
     browser.js("loopnetPage.choose('moons')")
     assert browser.js("loopnetPage.state.X.length") == 40
     first = browser.js("loopnetPage.val('L')")

@@ -19,6 +19,7 @@ Size budget: :data:`BUDGET_BYTES` (a test keeps every page the tests build under
 """
 from __future__ import annotations
 
+import functools
 import json
 from importlib import resources
 
@@ -36,8 +37,18 @@ def _part(name):
     return resources.files("loopnet.explain").joinpath("page", name).read_text(encoding="utf-8")
 
 
+@functools.lru_cache(maxsize=None)
+def _example_values(name):
+    """Python's numbers for a worked example's network, data and η (constant data: computed once)."""
+    from . import explain, network_of
+    ex = we.get(name)
+    d = explain(network_of(ex), np.array(ex.X, float), np.array(ex.Y, float), lr=ex.lr,
+                update_biases=ex.update_biases, full=True)
+    return {k: float(v) for k, v in d.values().items() if np.isfinite(v)}
+
+
 def _example_preset(ex):
-    return {"name": ex.name, "title": ex.title, "sizes": list(ex.sizes),
+    return {"python": _example_values(ex.name),"name": ex.name, "title": ex.title, "sizes": list(ex.sizes),
             "W": [None] + [[list(r) for r in w] for w in ex.weights],
             "b": [None] + ([list(b) for b in ex.biases] if ex.biases is not None
                            else [[0.0] * n for n in ex.sizes[1:]]),

@@ -697,11 +697,15 @@
   }
   function choosePreset(name) {
     S.ex = 0; S.at = 0; S.sel = null; S.losses = []; S.rows = []; S.pos = 0; S.steps_taken = 0;
-    if (name === "Python's network and data") { load(D.net, D.X, D.Y, D.lr, D.update_biases); S.edited = false; update(); return; }
+    if (name === "Python's network and data") { load(D.net, D.X, D.Y, D.lr, D.update_biases); S.python = D.python; S.edited = false; update(); return; }
     var ex = D.presets.filter(function (p) { return p.name === name; })[0];
     if (ex) {
       load({sizes: ex.sizes, W: ex.W, b: ex.b, has_bias: ex.has_bias, activation: ex.activation,
             output_activation: ex.output_activation, loss: ex.loss}, ex.X, ex.Y, ex.lr, ex.update_biases);
+      S.python = ex.python;           // loopnet's numbers for it: the badge compares them again
+      S.edited = false;
+      update();
+      return;
     } else if (/ gate$/.test(name)) {
       var t = GATES[name.split(" ")[0]];
       fitData([[0, 0], [0, 1], [1, 0], [1, 1]], t.map(function (v) { return [v]; }));
@@ -815,7 +819,7 @@
     S.net.W = clone(D.net.W); S.net.b = clone(D.net.b); S.net.sizes = D.net.sizes.slice();
     S.net.activation = D.net.activation; S.net.output_activation = D.net.output_activation; S.net.loss = D.net.loss;
     S.X = clone(D.X); S.Y = clone(D.Y); S.lr = D.lr || 0.5; S.upd = D.update_biases;
-    S.losses = []; S.rows = []; S.pos = 0; S.steps_taken = 0; S.edited = false; S.presetName = null; S.at = 0;
+    S.losses = []; S.rows = []; S.pos = 0; S.steps_taken = 0; S.edited = false; S.presetName = null; S.at = 0; S.python = D.python;
     $("trainmsg").textContent = "";
     update();
   });
@@ -884,12 +888,12 @@
   // ---- everything, recomputed -----------------------------------------------------------------------
   function agreement() {
     var b = $("agree");
-    if (S.edited || !D.python) { b.textContent = S.edited ? "edited: every number recomputed in this page" : ""; b.className = "badge"; return; }
+    if (S.edited || !S.python) { b.textContent = S.edited ? "edited: every number recomputed in this page" : ""; b.className = "badge"; return; }
     var worst = 0, count = 0;
-    for (var name in D.python) {
+    for (var name in S.python) {
       var v;
       try { v = val(name); } catch (e) { continue; }
-      var ref = D.python[name];
+      var ref = S.python[name];
       worst = Math.max(worst, Math.abs(v - ref) / Math.max(1, Math.abs(ref)));
       count++;
     }
@@ -922,6 +926,7 @@
   }
 
   load(D.net, D.X, D.Y, D.lr, D.update_biases);
+  S.python = D.python;
   update();
   // for tests and for the curious: the state, the numbers and the training loop
   window.loopnetPage = {state: S, val: val, fmt: fmt, fmtH: fmtH, trainSteps: function (n) { trainSteps(n); trained(); },
