@@ -27,9 +27,10 @@ import numpy as np
 
 from .. import worked_examples as we
 
-BUDGET_BYTES = 200_000          # one page, everything inlined
+BUDGET_BYTES = 200_000          # one page, everything inlined: ~75 kB of code and style, ~25 kB of worked examples,
+VALUES_BYTES = 90_000           # Python's numbers up to this (else the page has no badge), and the network and data
 MAX_NEURONS, MAX_LAYERS = 8, 5  # the largest network the page draws (its labels are tested at 8-8-8-8-8-8)
-MAX_VALUES = 6000               # Python's numbers are embedded for the page's own check up to this many
+MAX_VALUES = 6000               # N × (number of weights) up to which Python's numbers are computed for the badge
 PARTS = ("kernels.js", "page.js", "page.css")
 
 
@@ -67,6 +68,8 @@ def page_data(d):
     values = None
     if d.N * sum(a * b for a, b in zip(net.sizes, net.sizes[1:])) <= MAX_VALUES:
         values = {k: float(v) for k, v in d.values().items() if np.isfinite(v)}   # JSON has no inf or NaN
+        if len(json.dumps(values)) > VALUES_BYTES:
+            values = None
     ex = d.example
     return {
         "title": d.title or "Backpropagation, component by component",
