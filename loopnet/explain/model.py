@@ -145,6 +145,10 @@ class Derivation:
     def _repr_latex_(self):
         return self.to_latex(standalone=False)
 
+    def _repr_html_(self):  # Jupyter: the page, inline (an iframe of d.to_html())
+        from .playground import notebook_html
+        return notebook_html(self)
+
     # ---- the model ----------------------------------------------------------------------------
     def num(self, name, prefix=""):
         """The number called ``name`` as a node (and recorded in ``self.printed``)."""
