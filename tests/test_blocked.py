@@ -43,8 +43,10 @@ def test_shapes_cover_every_remainder_on_every_axis():
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("parallel", [False, True])
-def test_weighted_input_blocked_equals_component(dtype, parallel):
-    fn = blocked.weighted_input_blocked_parallel if parallel else blocked.weighted_input_blocked
+@pytest.mark.parametrize("tile", sorted(blocked.FORWARD_TILES))
+def test_weighted_input_blocked_equals_component(dtype, parallel, tile):
+    """Every forward tile of the per-ISA table (2 × 4, 4 × 4), whichever this machine picks."""
+    fn = blocked.FORWARD_TILES[tile][1 if parallel else 0]
     rng = np.random.default_rng(0)
     for N, n_l, n_prev in SHAPES:
         W, b, a_prev = arrays(rng, dtype, (n_l, n_prev), (n_l,), (N, n_prev))
@@ -104,6 +106,15 @@ def test_fast_kernels_pick_every_version_and_agree():
         backward.hidden_error(d_ref, W, delta, zl, al, ACTIVATIONS["sigmoid"].code)
         blocked.hidden_error_fast(d, W, delta, zl, al, ACTIVATIONS["sigmoid"].code)
         np.testing.assert_allclose(d, d_ref, **TOL["float64"])
+
+
+def test_every_target_has_a_forward_tile_and_the_tile_reproduces_the_component():
+    for key, tile in blocked.FORWARD_TILE_BY_TARGET.items():
+        serial, parallel = blocked.FORWARD_TILES[tile]
+        assert "Reproduces :func:`loopnet.kernels.forward.weighted_input`" in serial.__doc__
+    assert blocked.weighted_input_tiled is blocked.FORWARD_TILES[blocked.FORWARD_TILE][0]
+    for serial, parallel in blocked.FORWARD_TILES.values():     # runs without parallel copies never compile them
+        assert speedups.SERIAL.get(parallel) is serial
 
 
 def test_speedups_table_names_the_component_kernel_each_reproduces():
