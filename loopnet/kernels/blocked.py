@@ -37,6 +37,8 @@ from ..jit import PARALLEL_WORK, kernel, parallel_kernel, target, zero_of
 from ..activations import derivative
 from .backward import hidden_error, weight_gradient
 from .forward import weighted_input
+from .layout import batch_buffers, batch_view, layer_params
+from .vexp import activate_layer_vexp
 
 
 @kernel
@@ -262,6 +264,67 @@ FORWARD_TILES = {"2x4": (weighted_input_blocked_2x4, weighted_input_blocked_2x4_
 FORWARD_TILE_BY_TARGET = {(16, 16): "2x4", (32, 16): "2x4", (64, 32): "4x4", (16, 32): "4x4"}
 FORWARD_TILE = FORWARD_TILE_BY_TARGET.get((target.VECTOR_BYTES, target.VECTOR_REGISTERS), "2x4")
 weighted_input_tiled, weighted_input_tiled_parallel = FORWARD_TILES[FORWARD_TILE]
+
+
+# ---- inference over a data set: the whole forward pass per block of rows, blocks spread over the cores ----
+@kernel
+def weighted_input_rows(z, W, b, a_prev):
+    """z^l = W^l a^{l−1} + b^l for one block of rows inside :func:`predict_rows`: the machine's tile
+    (:data:`FORWARD_TILE`) where it pays, else :func:`loopnet.kernels.forward.weighted_input` as
+    written. Serial: the parallel loop is the one over row blocks around it."""
+    if z.shape[0] * W.shape[0] * W.shape[1] >= FORWARD_BLOCK_WORK and z.shape[0] >= 4:
+        weighted_input_tiled(z, W, b, a_prev)
+    else:
+        weighted_input(z, W, b, a_prev)
+
+
+@kernel
+def predict_rows(out, theta, X, sizes, acts, has_bias, rows, runs):
+    """Reproduces :func:`loopnet.kernels.forward.predict`: out_n = a^L(x_n) for every row of X (N, n_0), where
+    a^l = σ(z^l) (``forward.activate_layer``, here its vectorised twin ``vexp.activate_layer_vexp``) and
+    z^l = W^l a^{l−1} + b^l (``forward.weighted_input``, here the register tile of :func:`weighted_input_rows`).
+
+    out (N, n_L). Reordered over the examples only: X is cut into blocks of ``rows`` rows, and ``runs``
+    consecutive stretches of blocks go to the cores (one ``prange``, one parallel region for the whole
+    data set). A block goes through every layer before the next block starts, so its z^l and a^l
+    (rows · Σ_l n_l numbers, sized by the caller to half the L2 cache) stay in cache from one layer
+    to the next; each stretch has its own buffers. Each example's numbers are computed exactly as by
+    ``forward.predict`` with the same kernels, so the result does not depend on ``rows`` or ``runs``.
+    """
+    N = X.shape[0]
+    L = sizes.shape[0] - 1
+    blocks = (N + rows - 1) // rows
+    for r in prange(runs):
+        first = r * blocks // runs         # blocks first..last-1 of the data set
+        last = (r + 1) * blocks // runs
+        zeros, zbuf, abuf = batch_buffers(theta, sizes, rows)
+        for blk in range(first, last):
+            start = blk * rows
+            nb = min(rows, N - start)
+            a_prev = X[start:start + nb]
+            for l in range(1, L + 1):
+                W, b = layer_params(theta, sizes, has_bias, zeros, l)
+                z = batch_view(zbuf, rows, sizes, l, nb)
+                a = batch_view(abuf, rows, sizes, l, nb)
+                weighted_input_rows(z, W, b, a_prev)       # z^l = W^l a^{l−1} + b^l
+                activate_layer_vexp(a, z, acts[l - 1])     # a^l = σ(z^l)
+                a_prev = a
+            for n in range(nb):
+                for j in range(a_prev.shape[1]):
+                    out[start + n, j] = a_prev[n, j]
+
+
+predict_rows_parallel = parallel_kernel(predict_rows, "predict_rows_parallel")
+
+
+def predict_block(sizes, itemsize, l2_bytes=None):
+    """Rows per block of :func:`predict_rows`: a block's a^{l−1}, z^l and a^l of its widest layer in half the
+    L2 cache (so they stay there from one layer to the next), a multiple of 4 from 8 to 256.
+    Example: W6 (784-256-256-10) in float64 with a 512 KiB L2: 256 KiB / (8 · (784 + 2·256)) → 24 rows."""
+    l2 = target.L2_BYTES if l2_bytes is None else l2_bytes
+    widest = max(int(sizes[l - 1]) + 2 * int(sizes[l]) for l in range(1, len(sizes)))
+    rows = (l2 // 2) // (itemsize * widest)
+    return int(min(256, max(8, rows - rows % 4)))
 
 
 # ---- which version runs: by the layer's multiply-adds per batch (the table above) ----------------
