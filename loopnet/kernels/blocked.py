@@ -264,6 +264,11 @@ FORWARD_TILES = {"2x4": (weighted_input_blocked_2x4, weighted_input_blocked_2x4_
 FORWARD_TILE_BY_TARGET = {(16, 16): "2x4", (32, 16): "2x4", (64, 32): "4x4", (16, 32): "4x4"}
 FORWARD_TILE = FORWARD_TILE_BY_TARGET.get((target.VECTOR_BYTES, target.VECTOR_REGISTERS), "2x4")
 weighted_input_tiled, weighted_input_tiled_parallel = FORWARD_TILES[FORWARD_TILE]
+# BP2 and BP4 keep their 4 × 4 tiles on every target. Tiles of 2 × 4 for them (eight held δ values
+# instead of sixteen) were written, proven equal and measured on the AVX2 EPYC (serial, best of 5,
+# loaded machine, 2026-12-03): 0.66–0.89× the 4 × 4 speed on W6's 64 × 256 × 784 and 64 × 256 × 256
+# layers, 0.9–1.14× on mini-batches of 10; the 4 × 4 tile's reuse of each loaded row of W^{l+1} (BP2)
+# or a^{l−1} (BP4) by four examples (neurons) outweighs its spills there, so they were not kept.
 
 
 # ---- inference over a data set: the whole forward pass per block of rows, blocks spread over the cores ----
