@@ -25,7 +25,7 @@ from numba.core.registry import CPUDispatcher
 from . import twin
 from .jit import PARALLEL_WORK, python_version, variant
 from .jit.cache import is_cached
-from .kernels import backward, forward, loss, optimizers, speedups, training
+from .kernels import backward, blocked, forward, loss, optimizers, speedups, training
 
 PREDICT_CHUNK = 256  # rows per pass of the compiled forward pass (keeps its buffers in cache)
 
@@ -44,6 +44,17 @@ class Spec:
 # with one compiled before it). Only for the message a first use prints.
 COMPILE_SECONDS = {"component": 8, "blocked": 12, "parallel": 20}
 _ANNOUNCED: set = set()   # (tree, dtype) already announced in this process
+
+
+def _work(spec, rows):
+    """What picks a tree: the largest layer's multiply-adds for ``rows`` examples, rows × max_l n_l n_{l−1}."""
+    return 0 if spec is None else int(rows) * max(int(spec.sizes[l]) * int(spec.sizes[l - 1])
+                                                  for l in range(1, len(spec.sizes)))
+
+
+def _forward_work(spec):
+    """Multiply-adds of one example's forward pass, Σ_l n_l n_{l−1}."""
+    return sum(int(spec.sizes[l]) * int(spec.sizes[l - 1]) for l in range(1, len(spec.sizes)))
 
 
 def _weights(sw, theta, X):
@@ -87,9 +98,7 @@ class LoopBackend:
 
     def _run(self, spec, rows, op, dtype, *args):
         """``op`` of the tree for this network and batch, called with ``args`` (compiled first if need be)."""
-        work = 0 if spec is None else int(rows) * max(int(spec.sizes[l]) * int(spec.sizes[l - 1])
-                                                      for l in range(1, len(spec.sizes)))
-        tree, kernels = self.trees(work)
+        tree, kernels = self.trees(_work(spec, rows))
         fn = getattr(kernels, op)
         key = (id(fn), dtype.char)
         if key not in self._ready and isinstance(fn, CPUDispatcher):
@@ -107,6 +116,13 @@ class LoopBackend:
 
     def predict(self, theta, X, spec):
         out = np.empty((X.shape[0], int(spec.sizes[-1])), dtype=theta.dtype)
+        rows = blocked.predict_block(spec.sizes, theta.dtype.itemsize)   # a data set: row blocks on all cores
+        if X.shape[0] >= 2 * rows and X.shape[0] * _forward_work(spec) >= PARALLEL_WORK and \
+                hasattr(self.trees(_work(spec, X.shape[0]))[1], "predict_rows"):
+            runs = min(-(-X.shape[0] // rows), 4 * numba.get_num_threads())
+            self._run(spec, X.shape[0], "predict_rows", theta.dtype, out, theta, X, spec.sizes, spec.acts,
+                      spec.has_bias, rows, runs)
+            return out
         chunk = min(PREDICT_CHUNK, X.shape[0])                 # buffers sized to the work
         self._run(spec, chunk, "predict", theta.dtype, out, theta, X, spec.sizes, spec.acts, spec.has_bias, chunk)
         return out
@@ -201,6 +217,7 @@ def _kernels(make):
 def _speed_tree(parallel: bool):
     """The kernel tree with the speed layer: SPEEDUPS, and without parallel copies unless asked."""
     fast = _kernels(lambda fn: variant(fn, speedups.SPEEDUPS, "fast"))
+    fast.predict_rows = blocked.predict_rows_parallel          # inference over a data set (its own parallel loop)
     if parallel:
         return fast
     return types.SimpleNamespace(**{name: variant(fn, speedups.SERIAL, "serial") for name, fn in vars(fast).items()})
