@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
@@ -568,7 +569,7 @@ class Derivation:
         """∂L/∂w^l_jk as the sum over paths j = p_l → p_{l+1} → … → p_L of δ^L · Π w σ' · a^{l−1}_k."""
         s, p, L = self.net.sizes, self.p, self.p.L
         ranges = [range(1, s[m] + 1) for m in range(l + 1, L + 1)]
-        count = int(np.prod([len(r) for r in ranges]))
+        count = math.prod(len(r) for r in ranges)   # exact: np.prod of 65 widths of 2 overflowed to 0
         if count > MAX_PATHS:
             B.append(P(f"(∂L/∂w{_sp(l)}{_sb(j, k)} is a sum over {count} paths; not written out, more than "
                        f"{MAX_PATHS}.)", tags=tags))
