@@ -192,7 +192,7 @@ def explain_example(name, lr=None, expand_paths=False, digits=6, backend="loops"
         rows = []
         for r in report.rows:
             verdict = "agrees" if r.ok else ("erratum (see Errata)" if r.name in errata else "MISMATCH")
-            rows.append(((Code(r.name),), (repr(r.given),), (d.fmt(r.true),), (verdict,)))
+            rows.append(((Code(r.name),), (repr(r.given).replace("-", "−"),), (d.say(r.true),), (verdict,)))
         ep.append(Table((("quantity",), ("printed",), ("loopnet",), ("verdict",)), tuple(rows),
                         (0.3, 0.26, 0.16, 0.28), tags=keep))
         if ex.errata:
@@ -200,19 +200,43 @@ def explain_example(name, lr=None, expand_paths=False, digits=6, backend="loops"
             ep.append(P("Printed numbers that are wrong beyond their printed rounding: the printed value, the true "
                         "value (loopnet's) and the cause. ", Code("d.published_report"), " holds what check() "
                         "diagnoses from the numbers alone.", tags=keep))
-            rows = []
-            for e in ex.errata:
-                row = next((r for r in report.rows if r.name == e.name), None)
-                true = d.value(we.base_name(e.name)) if row is None else row.true
-                rows.append(((Code(e.name),), (repr(e.printed),), (d.fmt(true),), prose(e.cause)))
-            ep.append(Table((("quantity",), ("printed",), ("true",), ("cause",)), tuple(rows),
-                            (0.2, 0.13, 0.12, 0.55), tags=keep))
+            ep.append(Table((("quantity",), ("printed",), ("true",), ("cause",)), tuple(_errata_rows(d, ex, report)),
+                            (0.19, 0.15, 0.16, 0.5), tags=keep))
     if ex.notes:
         ep.append(Heading("Notes", tags=keep))
         for note in ex.notes:
             ep.append(P("– ", *prose(note), tags=keep))
     d.epilogue = ep
     return d
+
+
+def _errata_rows(d, ex, report):
+    """One row per cause: the rows that share a cause are listed together and the cause is written once.
+    The true value is printed to one digit more than the printed one, so the error shows."""
+    from .check import significant_digits
+    groups = {}
+    for e in ex.errata:
+        groups.setdefault(e.cause, []).append(e)
+    rows = []
+    for cause, es in groups.items():
+        names, printed, trues = [], [], []
+        for e in es:
+            row = next((r for r in report.rows if r.name == e.name), None)
+            true = d.value(we.base_name(e.name)) if row is None else row.true
+            names.append(Code(e.name))
+            printed.append(repr(e.printed).replace("-", "−"))
+            trues.append(d.say(true, max(d.digits, significant_digits(e.printed) + 1)))
+        rows.append((tuple(join_items(names, ", ")), ("; ".join(printed),), ("; ".join(trues),), prose(cause)))
+    return rows
+
+
+def join_items(items, sep):
+    out = []
+    for i, it in enumerate(items):
+        if i:
+            out.append(sep)
+        out.append(it)
+    return out
 
 
 def run_cli(args, out=None, err=None):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from .nodes import Code, Eq, Math
-from .text import Printer, TextPrinter
+from .text import Printer, TextPrinter, negative_base
 
 LINE = 84          # plain-text characters per align* line (about 16 cm of 10pt math)
 
@@ -90,6 +90,8 @@ class TexPrinter(Printer):
         out = _BASE.get(s.base, s.base)
         if s.layer is not None:
             out += "^{(" + str(s.layer).replace("−", "-") + ")}"
+        if s.n is not None and not s.idx:      # a whole vector of example n: the example in parentheses
+            return out + "_{(" + str(s.n) + ")}"
         idx = ((s.n,) if s.n is not None else ()) + tuple(s.idx)
         if idx:
             out += "_{" + ",".join(str(i) for i in idx) + "}"
@@ -117,7 +119,7 @@ class TexPrinter(Printer):
 
     def _print_Pow(self, p):
         inner = self.expr(p.items)
-        if len(p.items) > 1:
+        if len(p.items) > 1 or negative_base(p.items):
             inner = r"\left(" + inner + r"\right)"
         else:
             inner = "{" + inner + "}"

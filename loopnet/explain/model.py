@@ -155,9 +155,15 @@ class Derivation:
         self.printed.append((full, t, v))
         return Num(v, t)
 
-    def fmt(self, v):
+    def fmt(self, v, digits=None):
+        """The one number formatter: ``digits`` (default the derivation's) significant figures, ASCII minus
+        (the form of a Num node; each printer writes its own minus sign). Prose uses :meth:`say`."""
         v = float(v)
-        return "0" if v == 0 else f"{v:.{self.digits}g}"
+        return "0" if v == 0 else f"{v:.{digits or self.digits}g}"
+
+    def say(self, v, digits=None):
+        """A number inside prose, a heading or a table cell: :meth:`fmt` with the typeset minus −."""
+        return self.fmt(v, digits).replace("-", "−")
 
     def ex(self, n, name):
         """The name of a per-example quantity of example n (1-based)."""
@@ -215,8 +221,8 @@ class Derivation:
                    ")."))
         for n in range(1, self.N + 1):
             if self.N > 1:
-                B.append(Heading(f"Example {n}: x = ({', '.join(self.fmt(v) for v in p.X[n - 1])}), "
-                                 f"y = ({', '.join(self.fmt(v) for v in p.Y[n - 1])})", 3))
+                B.append(Heading(f"Example {n}: x = ({', '.join(self.say(v) for v in p.X[n - 1])}), "
+                                 f"y = ({', '.join(self.say(v) for v in p.Y[n - 1])})", 3))
             self._forward(B, n, "")
         B.append(Heading("2. Loss"))
         self._loss(B, "")
@@ -356,7 +362,8 @@ class Derivation:
         if code != CROSS_ENTROPY:
             B.append(P("∂L/∂a from the loss: ", (D((Sym("L"),), (Sym("a", L, ("j",), "n" if N > 1 else None),)),
                                                 Op("="), *_times(two_c),
-                                                Group((Sym("a", L, ("j",)), Op("-"), Sym("y", None, ("j",))))),
+                                                Group((Sym("a", L, ("j",), "n" if N > 1 else None), Op("-"),
+                                                       Sym("y", None, ("j",), "n" if N > 1 else None)))),
                        ". loopnet computes it with the BP1 kernel ", Code("output_error"), " run with the identity "
                        "activation, whose σ' is 1, so the kernel's δ is ∂L/∂a itself.", tags={("loss",)}))
         for n in range(1, N + 1):
@@ -418,6 +425,15 @@ class Derivation:
                 B.append(Eq((side(D((Sym("L"),), (Sym("a", L, (i,), e),))),
                              side(Op("-"), *_times(c), Frac((num(nm(f"y[{i}]")),), (num(nm(f"a{L}[{i}]")),))),
                              side(num(nm(f"dL/da{L}[{i}]")))), tags=tags))
+        for i in range(1, nL + 1):      # the Jacobian entries, each with its a(1ᵢⱼ − a) line
+            for j in range(1, nL + 1):
+                ai = num(nm(f"a{L}[{i}]"))
+                B.append(Eq((side(D((Sym("a", L, (i,), e),), (Sym("z", L, (j,), e),))),
+                             side(Sym("a", L, (i,), e), Group((Num(1.0 if i == j else 0.0, "1" if i == j else "0"),
+                                                                Op("-"), Sym("a", L, (j,), e)))),
+                             side(ai, Op("·"), Group((Num(1.0 if i == j else 0.0, "1" if i == j else "0"), Op("-"),
+                                                      num(nm(f"a{L}[{j}]"))))),
+                             side(num(nm(f"da{L}[{i}]/dz{L}[{j}]")))), tags=tags))
         for j in range(1, nL + 1):
             jv = [(num(nm(f"da{L}[{i}]/dz{L}[{j}]")), Op("·"), num(nm(f"dL/da{L}[{i}]"))) for i in range(1, nL + 1)]
             B.append(Eq((side(Sym("delta", L, (j,), e)),
@@ -427,7 +443,8 @@ class Derivation:
                          side(num(nm(f"delta{L}[{j}]")))), tags=tags))
         if code == CROSS_ENTROPY:
             if n == 1:
-                B.append(P("Multiplied out, Σᵢ aᵢ(1ᵢⱼ − aⱼ)(−c yᵢ/aᵢ) = c(aⱼ Σᵢ yᵢ − yⱼ): the aᵢ cancel, and with "
+                B.append(P("Multiplied out, with c = ", (c,), " the loss scale and aᵢ, yᵢ short for a⁽ᴸ⁾ᵢ and "
+                           "the target yᵢ: Σᵢ aᵢ(1ᵢⱼ − aⱼ)(−c yᵢ/aᵢ) = c(aⱼ Σᵢ yᵢ − yⱼ); the aᵢ cancel, and with "
                            "targets that sum to 1 this is the shortcut ",
                            (Sym("delta", L, ("j",)), Op("="), *_times(c), Group((Sym("a", L, ("j",)), Op("-"),
                                                                                  Sym("y", None, ("j",))))),
@@ -646,7 +663,7 @@ class Derivation:
         self._loss(B, "new ")
         before, after = self.value("L"), self.value("new L")
         verdict = "went down" if after < before else "did not go down (lr too large?)"
-        B.append(P(f"The loss {verdict}: L = {self.fmt(before)} before the step, {self.fmt(after)} after it.",
+        B.append(P(f"The loss {verdict}: L = {self.say(before)} before the step, {self.say(after)} after it.",
                    tags={("loss",)}))
         self.printed += [("L", self.fmt(before), before), ("new L", self.fmt(after), after)]
 
@@ -696,8 +713,8 @@ class Derivation:
             j, k = np.unravel_index(int(np.argmax(np.abs(dW))), dW.shape)
             big = self.num(f"dL/dW{l}[{j + 1},{k + 1}]")
             rows.append(((str(l),), (str(s[l]),), (f"{s[l]} × {s[l - 1]}",), (ACT_BY_CODE[p.acts[l - 1]].name,),
-                         (Code(f"dL/dW{l}[{j + 1},{k + 1}]"), f" = {big.text}"),
-                         (self.fmt(float(np.sqrt((dW ** 2).sum()))),)))
+                         (Code(f"dL/dW{l}[{j + 1},{k + 1}]"), f" = {self.say(big.value)}"),
+                         (self.say(float(np.sqrt((dW ** 2).sum()))),)))
         B.append(Table((("layer",), ("n_l",), ("W shape",), ("activation",), ("largest |∂L/∂w|",),
                         ("‖∂L/∂W‖",)), tuple(rows), (0.08, 0.08, 0.14, 0.16, 0.34, 0.2)))
         B.extend(self.epilogue)
