@@ -29,8 +29,28 @@ _SUBS = "₀₁₂₃₄₅₆₇₈₉ⱼₖₙᵢ₊₋"
 _SUBV = "0123456789jkni+-"
 
 
+_SUBSCRIPTED = re.compile(r"(?<![A-Za-z\\])([A-Za-z])_([A-Za-z0-9])(?![A-Za-z0-9_])")   # n_L, a_j in prose
+_QUOTED = re.compile(r"(?<![A-Za-zσ'])'([^'\s][^']*?)'(?![A-Za-z])")                          # 'mse'
+_DQUOTED = re.compile(r'"([^"]+)"')
+
+
 def tex_text(s):
-    """Unicode prose as ASCII LaTeX text (runs of super/subscript characters become one ^{…}/_{…})."""
+    """Unicode prose as ASCII LaTeX text (runs of super/subscript characters become one ^{…}/_{…}).
+
+    Typography by rule: 'quoted' and "quoted" words get LaTeX's opening and closing quotes, n_L becomes
+    math ($n_L$), -- stays two hyphens (-{}-), | is math's bar; everything else is escaped."""
+    s = _QUOTED.sub("\x01\\1'", s)
+    s = _DQUOTED.sub("\x02\\1\x03", s)
+    parts, pos = [], 0
+    for m in _SUBSCRIPTED.finditer(s):
+        parts.append(_tex_chars(s[pos:m.start()]))
+        parts.append(f"${m.group(1)}_{{{m.group(2)}}}$")
+        pos = m.end()
+    parts.append(_tex_chars(s[pos:]))
+    return re.sub(r"\$\$", "", "".join(parts))
+
+
+def _tex_chars(s):
     out, i = [], 0
     while i < len(s):
         ch = s[i]
@@ -48,12 +68,22 @@ def tex_text(s):
             out.append("$'$")
         elif ch == "/":
             out.append("/\\allowbreak{}")
+        elif ch == "\x01":
+            out.append("`")
+        elif ch == "\x02":
+            out.append("``")
+        elif ch == "\x03":
+            out.append("''")
+        elif ch == "-" and i + 1 < len(s) and s[i + 1] == "-":
+            out.append("-{}")
+        elif ch == "|":
+            out.append("$|$")
         elif ord(ch) < 128:
             out.append(ch)
         else:
             out.append("?")
         i += 1
-    return re.sub(r"\$\$", "", "".join(out))
+    return "".join(out)
 
 
 def tex_code(s):
