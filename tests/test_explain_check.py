@@ -120,13 +120,14 @@ def test_cli_says_which_loss_and_the_sources(tmp_path):
     w = tmp_path / "w.json"
     w.write_text(json.dumps([[[0.4, 0.5, 0.3], [0.2, 0.7, 0.1]], [[0.1, 0.2]]]))  # the 3-2-1 post's weights
     out, err = io.StringIO(), io.StringIO()
-    assert run_cli(_args(sizes="3,2,1", weights=str(w), x="0,1,2", y="1", lr=0.1), out, err) == 0
+    assert run_cli(_args(sizes="3,2,1", weights=str(w), x="0,1,2", y="1", lr=0.1, full=True), out, err) == 0
     msg = err.getvalue()
     assert "loss: 'quadratic' (the default" in msg
     assert "these are the weights of --example by-hand-3-2-1, whose source uses 'mse'" in msg
     assert "pass --loss mse" in msg
     out2, err2 = io.StringIO(), io.StringIO()
-    assert run_cli(_args(sizes="3,2,1", weights=str(w), x="0,1,2", y="1", lr=0.1, loss="mse"), out2, err2) == 0
+    assert run_cli(_args(sizes="3,2,1", weights=str(w), x="0,1,2", y="1", lr=0.1, loss="mse",
+                           full=True), out2, err2) == 0
     # ∂L/∂w⁽¹⁾₁,₂: the post's loss gives the true −0.0041286; quadratic (½ of mse here) halves every number
     assert "(the same)" in err2.getvalue() and d_line(out2.getvalue()).endswith("= −0.0041286")
     assert d_line(out.getvalue()).endswith("= −0.0020643")
@@ -140,7 +141,7 @@ def d_line(text, start="∂L/∂w⁽¹⁾₁,₂ = "):
 
 def test_cli_example_with_another_lr_says_what_is_not_compared():
     out, err = io.StringIO(), io.StringIO()
-    assert run_cli(_args(example="mazur-2-2-2", lr=0.1), out, err) == 0
+    assert run_cli(_args(example="mazur-2-2-2", lr=0.1, full=True), out, err) == 0
     assert "lr 0.1 instead of the source's 0.5" in err.getvalue() and "not compared" in err.getvalue()
     text = out.getvalue()
     assert "η = lr = 0.1" in text

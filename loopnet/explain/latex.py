@@ -21,7 +21,7 @@ _TEXT = {
     "←": r"$\leftarrow$", "≥": r"$\geq$", "≤": r"$\leq$", "≈": r"$\approx$", "½": r"$\frac12$", "∘": r"$\circ$",
     "…": r"\dots{}", "‖": r"$\|$", "λ": r"$\lambda$", "μ": r"$\mu$", "ε": r"$\epsilon$", "’": "'", "‘": "`",
     "“": "``", "”": "''", "–": "--", "—": "---", "ℝ": r"$\mathbb{R}$", "∇": r"$\nabla$", "≠": r"$\neq$",
-    "∑": r"$\Sigma$", "ₓ": "$_x$", "é": r"\'e", "ö": r"\"o", "ü": r"\"u", "ä": r"\"a",
+    "∑": r"$\Sigma$", "ₓ": "$_x$", "⊙": r"$\odot$", "ₐ": "$_a$", "ˣ": "$^x$", "é": r"\'e", "ö": r"\"o", "ü": r"\"u", "ä": r"\"a",
 }
 _SUPS = "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ˡᴸᵀⁿ"
 _SUPV = "0123456789+-()lLTn"
@@ -94,8 +94,9 @@ def tex_code(s):
 
 
 _OPS = {"=": " = ", "+": " + ", "-": " - ", "·": r" \cdot ", "×": r" \times ", "←": r" \leftarrow ", ",": ", ",
-        "≈": r" \approx ", " ": r"\,"}
-_BASE = {"delta": r"\delta", "Delta": r"\Delta", "yhat": r"\hat y", "sum_e": "S", "η": r"\eta", "σ": r"\sigma"}
+        "≈": r" \approx ", " ": r"\,", "⊙": r" \odot "}
+_BASE = {"delta": r"\delta", "Delta": r"\Delta", "yhat": r"\hat y", "sum_e": "S", "η": r"\eta", "σ": r"\sigma",
+         "nabla_a": r"\nabla_{a}", "eps": r"\epsilon", "eta": r"\eta"}
 _FUNC = {"σ": r"\sigma", "exp": r"\exp", "ln": r"\ln", "tanh": r"\tanh", "relu": r"\operatorname{relu}",
          "softmax": r"\operatorname{softmax}", "identity": r"\operatorname{id}", "max": r"\max"}
 

@@ -22,6 +22,9 @@ MAX_LINES = 400     # a derivation longer than this (text lines) shows a summary
 MAX_PRODUCTS = 5000  # N × (number of weights) above which the summary is shown without building the whole
 MAX_MATRIX = 8      # the matrix form is written with numbers when no matrix has more rows or columns,
 MAX_MATRIX_COLUMNS = 6  # and the two factors side by side have at most this many columns
+MAX_LESSON = 256    # N × (number of weights) up to which the lesson is the default reading,
+MAX_LESSON_WIDTH = 6  # with no layer wider than this (its matrices are written out with numbers)
+READINGS = ("lesson", "full")
 
 
 def _frac(den, numer=1):
@@ -59,17 +62,25 @@ class Derivation:
     """
 
     def __init__(self, net, X, Y, lr, update_biases=True, expand_paths=False, digits=6, title=None,
-                 focus=None, full=False):
+                 focus=None, full=False, reading=None):
         self.net = net
         self.lr = lr
         self.update_biases = update_biases
         self.expand_paths = expand_paths
-        self.digits = digits
+        self.digits_given = digits is not None
+        self.digits = 6 if digits is None else int(digits)
         self.title = title
         self.full = full
         self.p = Numbers(net, X, Y)
         self.N = self.p.N
         self.focus = parse_focus(focus, net.sizes) if focus is not None else None
+        if reading is not None and reading not in READINGS:
+            raise ValueError(f"reading must be one of {', '.join(map(repr, READINGS))} or None, got {reading!r}")
+        if reading is None:      # the lesson for a small network read as a whole; the full record otherwise
+            weights = sum(a * b for a, b in zip(net.sizes[1:], net.sizes[:-1]))
+            small = self.p.N * weights <= MAX_LESSON and max(net.sizes) <= MAX_LESSON_WIDTH
+            reading = "lesson" if small and focus is None and not full and not expand_paths else "full"
+        self.reading = reading
         self.after = self.new = None
         if lr is not None:
             self.after = self.stepped(net, self.p.X, self.p.Y, lr, update_biases, 1)
@@ -134,7 +145,11 @@ class Derivation:
         its weights, step-through buttons, and a click on a weight or a neuron shows its numbers.
         Returns the page; with ``path`` also writes it there."""
         from .html import HtmlRenderer
-        page = HtmlRenderer().render(self)
+        keep, self.reading = self.reading, "full"     # the page steps through the full record
+        try:
+            page = HtmlRenderer().render(self)
+        finally:
+            self.reading = keep
         if path is not None:
             with open(path, "w", encoding="utf-8") as f:
                 f.write(page)
@@ -145,6 +160,18 @@ class Derivation:
 
     def _repr_latex_(self):
         return self.to_latex(standalone=False)
+
+    def epilogue_lesson(self):
+        """The worked example's closing blocks for the lesson: its source and one line on its printed numbers."""
+        out = [b for b in self.epilogue[:2]] if self.example is not None else []
+        rep = self.published_report
+        if rep is not None and rep.rows:
+            bad = len(rep.mismatches)
+            out.append(P(f"The source prints {len(rep.rows)} number{'s' if len(rep.rows) != 1 else ''}: "
+                         f"{len(rep.rows) - bad} agree with loopnet" +
+                         (f", {bad} do not; the full reading (reading=\"full\") lists each with its cause, and "
+                          "d.published_report says what check() diagnoses from the numbers alone." if bad else ".")))
+        return out
 
     # ---- the model ----------------------------------------------------------------------------
     def num(self, name, prefix=""):
@@ -173,9 +200,19 @@ class Derivation:
         """The example index on symbols: only batch derivations write it."""
         return None if self.N == 1 else n
 
-    def blocks(self):
-        """The derivation as a list of blocks (the model every renderer formats)."""
+    def blocks(self, reading=None):
+        """The derivation as a list of blocks (the model every renderer formats): the lesson or the full
+        record (``reading``, default the derivation's own)."""
         self.printed = []
+        if (reading or self.reading) == "lesson":
+            from .lesson import LESSON_DIGITS, lesson_blocks
+            keep = self.digits
+            if not self.digits_given:
+                self.digits = LESSON_DIGITS
+            try:
+                return lesson_blocks(self)
+            finally:
+                self.digits = keep
         s = self.net.sizes
         products = self.N * sum(s[l] * s[l - 1] for l in range(1, len(s)))
         if self.focus is None and not self.full and products > MAX_PRODUCTS:
