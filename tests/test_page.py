@@ -304,6 +304,11 @@ def test_keyboard_steps_starts_over_and_selects(browser):
     assert count().startswith("step 2 of ")
     key(browser, "Home", 36)
     assert "press next" in count() and "Start" in browser.js("document.getElementById('step').innerText")
+    # the example shown: the field under the batch
+    edit(browser, "#exn", "3")
+    assert "example 3: x = (1, 0), y = (1)" in browser.js("document.getElementById('step').innerText")
+    key(browser, "Home", 36)
+    browser.js("document.activeElement.blur()")
     # Tab reaches the first edge of the weights view; Enter selects it
     key(browser, "Tab", 9)
     assert browser.js("document.activeElement.id") == "w-1-1-1"
