@@ -396,6 +396,11 @@ def test_the_pages_number_format_is_pythons(browser):
     for digits in (1, 2, 3, 6, 7, 12, 17):
         got = browser.js(f"{json.dumps(values)}.map(function (v) {{ return loopnetPage.fmt(v, {digits}); }})")
         assert got == [f"{v:.{digits}g}" for v in values], digits
+    # printed as the HTML renderer prints a number (−, mantissa·10<sup>e</sup>)
+    from loopnet.explain.html import HtmlPrinter
+    from loopnet.explain.nodes import Num
+    got = browser.js(f"{json.dumps(values)}.map(function (v) {{ return loopnetPage.fmtH(v); }})")
+    assert got == [HtmlPrinter().num(Num(v, "0" if v == 0 else f"{v:.6g}")) for v in values]
 
 
 def test_a_network_too_large_to_draw_is_refused_with_the_limit():
