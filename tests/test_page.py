@@ -462,3 +462,17 @@ def test_every_activation_output_and_loss_chosen_in_the_page_prints_pythons_numb
         net = ln.Network.from_weights(base.weights, base.biases, activation=hidden, output_activation=out, loss=loss)
         assert_every_number(browser, explain(net, X, Y, lr=0.4, full=True))
     assert browser.js("window.__errors") == []
+
+
+def test_sgd_update_with_momentum_equals_the_kernel(browser):
+    from loopnet.kernels.optimizers import sgd_update
+    show(browser, playground(), "sgd")
+    rng = np.random.default_rng(3)
+    theta, grad, velocity = rng.normal(size=(3, 12))
+    got = browser.js(f"""(function () {{ var t = {json.dumps(theta.tolist())}, v = {json.dumps(velocity.tolist())};
+        for (var i = 0; i < 5; i++) K.sgd_update(t, {json.dumps(grad.tolist())}, v, 0.1, 0.9);
+        return [t, v]; }})()""")
+    for _ in range(5):
+        sgd_update(theta, grad, velocity, 0.1, 0.9)
+    close(got[0], theta, "theta")
+    close(got[1], velocity, "velocity")
