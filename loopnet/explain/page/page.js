@@ -491,11 +491,11 @@
   function onKey(ev) {
     if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); ev.currentTarget.dispatchEvent(new MouseEvent("click")); }
   }
-  function mark(tags) {
+  function mark(tags, fade) {
     var on = document.querySelectorAll("svg .on, svg .show");
     for (var i = 0; i < on.length; i++) on[i].classList.remove("on", "show");
     // while an equation or a selection lights some edges and neurons, the other labels fade
-    ["net", "grad"].forEach(function (id) { $(id).classList.toggle("marking", tags.some(function (t) { return /^[nw]-/.test(t); })); });
+    ["net", "grad"].forEach(function (id) { $(id).classList.toggle("marking", !!fade && tags.some(function (t) { return /^[nw]-/.test(t); })); });
     tags.forEach(function (t) {
       var m = /^(n|w)-(.*)$/.exec(t);
       if (!m) return;
@@ -628,7 +628,7 @@
       "</h3>" + '<div class="lines">' + lines.join("") + "</div>";
     var cur = box.querySelector(".cur");
     if (cur && cur.scrollIntoView) cur.scrollIntoView({block: "nearest"});
-    mark(st.tags);
+    mark(st.tags, true);
   }
   function go(to) { S.at = Math.max(0, Math.min(STEPS.length, to)); showStep(); }
   $("next").addEventListener("click", function () { go(S.at + 1); });
