@@ -304,6 +304,11 @@ def test_keyboard_steps_starts_over_and_selects(browser):
     assert count().startswith("step 2 of ")
     key(browser, "Home", 36)
     assert "press next" in count() and "Start" in browser.js("document.getElementById('step').innerText")
+    # the example shown: the field under the batch
+    edit(browser, "#exn", "3")
+    assert "example 3: x = (1, 0), y = (1)" in browser.js("document.getElementById('step').innerText")
+    key(browser, "Home", 36)
+    browser.js("document.activeElement.blur()")
     # Tab reaches the first edge of the weights view; Enter selects it
     key(browser, "Tab", 9)
     assert browser.js("document.activeElement.id") == "w-1-1-1"
@@ -391,6 +396,11 @@ def test_the_pages_number_format_is_pythons(browser):
     for digits in (1, 2, 3, 6, 7, 12, 17):
         got = browser.js(f"{json.dumps(values)}.map(function (v) {{ return loopnetPage.fmt(v, {digits}); }})")
         assert got == [f"{v:.{digits}g}" for v in values], digits
+    # printed as the HTML renderer prints a number (−, mantissa·10<sup>e</sup>)
+    from loopnet.explain.html import HtmlPrinter
+    from loopnet.explain.nodes import Num
+    got = browser.js(f"{json.dumps(values)}.map(function (v) {{ return loopnetPage.fmtH(v); }})")
+    assert got == [HtmlPrinter().num(Num(v, "0" if v == 0 else f"{v:.6g}")) for v in values]
 
 
 def test_a_network_too_large_to_draw_is_refused_with_the_limit():
@@ -452,3 +462,17 @@ def test_every_activation_output_and_loss_chosen_in_the_page_prints_pythons_numb
         net = ln.Network.from_weights(base.weights, base.biases, activation=hidden, output_activation=out, loss=loss)
         assert_every_number(browser, explain(net, X, Y, lr=0.4, full=True))
     assert browser.js("window.__errors") == []
+
+
+def test_sgd_update_with_momentum_equals_the_kernel(browser):
+    from loopnet.kernels.optimizers import sgd_update
+    show(browser, playground(), "sgd")
+    rng = np.random.default_rng(3)
+    theta, grad, velocity = rng.normal(size=(3, 12))
+    got = browser.js(f"""(function () {{ var t = {json.dumps(theta.tolist())}, v = {json.dumps(velocity.tolist())};
+        for (var i = 0; i < 5; i++) K.sgd_update(t, {json.dumps(grad.tolist())}, v, 0.1, 0.9);
+        return [t, v]; }})()""")
+    for _ in range(5):
+        sgd_update(theta, grad, velocity, 0.1, 0.9)
+    close(got[0], theta, "theta")
+    close(got[1], velocity, "velocity")

@@ -491,11 +491,11 @@
   function onKey(ev) {
     if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); ev.currentTarget.dispatchEvent(new MouseEvent("click")); }
   }
-  function mark(tags) {
+  function mark(tags, fade) {
     var on = document.querySelectorAll("svg .on, svg .show");
     for (var i = 0; i < on.length; i++) on[i].classList.remove("on", "show");
     // while an equation or a selection lights some edges and neurons, the other labels fade
-    ["net", "grad"].forEach(function (id) { $(id).classList.toggle("marking", tags.some(function (t) { return /^[nw]-/.test(t); })); });
+    ["net", "grad"].forEach(function (id) { $(id).classList.toggle("marking", !!fade && tags.some(function (t) { return /^[nw]-/.test(t); })); });
     tags.forEach(function (t) {
       var m = /^(n|w)-(.*)$/.exec(t);
       if (!m) return;
@@ -569,7 +569,13 @@
 
   function dataTable() {
     var N = S.X.length, s = S.net.sizes, L = s.length - 1, rows = [], n, k;
-    $("data-title").innerHTML = "<b>The batch</b>: N = " + N + " example" + (N > 1 ? "s" : "") + (N > 1 ? "; click a row to show that example" : "");
+    $("data-title").innerHTML = "<b>The batch</b>: N = " + N + " example" + (N > 1 ? "s" : "") + (N > 1 ?
+      '; the views and steps show example <input id="exn" size="3" aria-label="example shown" value="' + (S.ex + 1) +
+      '"> (or click its row)' : "");
+    if (N > 1) $("exn").addEventListener("change", function () {
+      var v = parseInt(this.value, 10);
+      if (v >= 1 && v <= S.X.length) showExample(v - 1); else this.value = S.ex + 1;
+    });
     if (N > 40) { $("datatab").innerHTML = ""; return; }
     var head = "<tr><th>n</th>";
     for (k = 1; k <= s[0]; k++) head += "<th>x<sub>" + k + "</sub></th>";
@@ -593,8 +599,14 @@
   });
   $("datatab").addEventListener("click", function (ev) {
     var tr = ev.target.closest("tr[data-n]");
-    if (tr && ev.target.tagName !== "INPUT" && +tr.dataset.n !== S.ex) { S.ex = +tr.dataset.n; S.at = 0; update(); }
+    if (tr && ev.target.tagName !== "INPUT" && +tr.dataset.n !== S.ex) showExample(+tr.dataset.n);
   });
+  function showExample(n) {   // the views show example n (0-based); the steps go to its forward pass
+    S.ex = n;
+    S.at = 0;
+    update();
+    for (var i = 0; i < STEPS.length; i++) if (STEPS[i].ex === n + 1) { go(i + 1); break; }
+  }
 
   // ---- steps ------------------------------------------------------------------------------------------
   var STEPS = [];
@@ -616,7 +628,7 @@
       "</h3>" + '<div class="lines">' + lines.join("") + "</div>";
     var cur = box.querySelector(".cur");
     if (cur && cur.scrollIntoView) cur.scrollIntoView({block: "nearest"});
-    mark(st.tags);
+    mark(st.tags, true);
   }
   function go(to) { S.at = Math.max(0, Math.min(STEPS.length, to)); showStep(); }
   $("next").addEventListener("click", function () { go(S.at + 1); });
@@ -863,7 +875,7 @@
     var grid = [];
     for (j = 0; j < G; j++) for (i = 0; i < G; i++) grid.push([x0 + (i + 0.5) * (x1 - x0) / G, y1 - (j + 0.5) * (y1 - y0) / G]);
     var a = K.forward(kernelNet(), grid).a[L];
-    function score(row) { return s[L] > 1 ? row[1] : row[0]; }
+    function score(row) { return s[L] > 1 ? row[1] : row[0]; }   // one output: a; softmax: a of class 2
     function colour(v) {
       v = Math.max(0, Math.min(1, v));
       return "rgb(" + Math.round(197 + (43 - 197) * v) + "," + Math.round(48 + (108 - 48) * v) + "," + Math.round(48 + (176 - 48) * v) + ")";
