@@ -4,7 +4,8 @@
 |---|---|
 | ``flags`` | the compile flags (fastmath, error model, bounds checks, the parallel threshold); imports nothing heavy |
 | ``cache`` | where compiled kernels are cached and the safety checks on that directory |
-| ``threads`` | which threading layer runs the prange loops |
+| ``threads`` | which threading layer runs the prange loops (TBB loaded from the ``tbb`` package's own files, so a venv gets it too) |
+| ``target`` | the CPU numba compiles for: vector width and registers, L2 size (the speed layer's tiles follow it) |
 | ``decorators`` | ``kernel`` and ``parallel_kernel``, the decorators every kernel uses; ``one_of``/``zero_of``/``cast_like`` |
 | ``uncompiled`` | ``python_version``: a kernel tree as plain Python, for pdb and the ``python`` backend |
 | ``trees`` | ``variant``: a kernel tree with callees swapped (the speed layer) |
