@@ -54,10 +54,15 @@ def install_mode():
     import sys
     where = ("venv" if sys.prefix != sys.base_prefix else
              "conda" if os.path.exists(os.path.join(sys.prefix, "conda-meta")) else "system Python")
-    try:
-        direct = metadata.distribution("loopnet-backprop").read_text("direct_url.json")
-        how = "editable" if direct and json.loads(direct).get("dir_info", {}).get("editable") else "installed"
-    except metadata.PackageNotFoundError:
+    # every record of the distribution on sys.path: a source tree's own *.egg-info (on the path when the
+    # bench runs from the tree) has no direct_url.json and must not hide pip's record in site-packages
+    records = [d for d in metadata.distributions() if (d.metadata["Name"] or "").lower() == "loopnet-backprop"]
+    directs = [json.loads(d.read_text("direct_url.json")) for d in records if d.read_text("direct_url.json")]
+    if directs:
+        how = "editable" if directs[0].get("dir_info", {}).get("editable") else "installed"
+    elif records:
+        how = "installed"
+    else:
         how = "not installed: imported from the source tree"
     import loopnet
     return f"{where} ({sys.prefix}), {how}; loopnet imported from {os.path.dirname(loopnet.__file__)}"

@@ -6,7 +6,8 @@
 | ``settings`` | ``keep``: loopnet's numba settings, applied again after numba reloads its config |
 | ``shipped`` | which CPU level of the kernels shipped compiled this process uses (and builds for) |
 | ``cache`` | where compiled kernels are cached and the safety checks on that directory; the shipped layer in front |
-| ``threads`` | which threading layer runs the prange loops |
+| ``threads`` | which threading layer runs the prange loops (TBB loaded from the ``tbb`` package's own files, so a venv gets it too) |
+| ``target`` | the CPU numba compiles for: vector width and registers, L2 size (the speed layer's tiles follow it) |
 | ``decorators`` | ``kernel`` and ``parallel_kernel``, the decorators every kernel uses; ``one_of``/``zero_of``/``cast_like`` |
 | ``uncompiled`` | ``python_version``: a kernel tree as plain Python, for pdb and the ``python`` backend |
 | ``trees`` | ``variant``: a kernel tree with callees swapped (the speed layer) |
