@@ -27,8 +27,9 @@ from .check import CheckReport, CheckRow
 from .model import Derivation
 from .nodes import Code, Heading, P, Table
 from .prose import prose
+from .exercises import exercise, exercise_example
 
-__all__ = ["explain", "explain_example", "Derivation", "CheckReport", "CheckRow", "run_cli", "EXAMPLE_NAMES"]
+__all__ = ["explain", "explain_example", "exercise", "exercise_example", "Derivation", "CheckReport", "CheckRow", "run_cli", "EXAMPLE_NAMES"]
 
 EXAMPLE_NAMES = tuple(we.EXAMPLES)
 
