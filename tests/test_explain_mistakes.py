@@ -105,6 +105,13 @@ CASES = [
     ("or", "example 3 z1[1]", "a_for_z", lambda v: v("example 3 a1[1]")),
     ("or", "L", "left_out", lambda v: v("L") - v("example 1 L")),
     ("or", "dL/dW1[2,1]", "swapped", lambda v: v("dL/dW1[1,2]")),
+    # σ' forgotten in one example's term of the batch sum only (example 3)
+    ("or", "dL/dW2[1,1]", "sp_forgot", lambda v: sum(v(f"example {n} delta2[1]") * v(f"example {n} a1[1]")
+                                                    for n in (1, 2, 4)) +
+     v("example 3 dL/da2[1]") * v("example 3 a1[1]")),
+    ("or", "dL/db2[1]", "sign", lambda v: v("dL/db2[1]") - 2 * v("example 2 delta2[1]")),   # example 2's sign
+    ("nielsen", "dL/db1[2]", "sp_forgot_hidden", lambda v: v("dL/db1[2]") - v("example 2 delta1[2]") +
+     v("example 2 dL/da1[2]")),                                                            # σ' left out in example 2
     # ---- Mazur's 2-2-2: sse, sigmoid, biases kept, one example, η = 0.5
     ("mazur", "dL/dW2[1,1]", "sp_forgot", lambda v: (v("a2[1]") - v("y[1]")) * v("a1[1]")),
     ("mazur", "dL/dW2[2,1]", "no_half", lambda v: 2 * (v("a2[2]") - v("y[2]")) * v("sigma'(z2[2])") * v("a1[1]")),

@@ -6,11 +6,14 @@ One model, several renderers (SymPy's printers, docutils' writers):
 |---|---|
 | :mod:`.numbers` | the engine's numbers: z, a, σ', ∂L/∂a, δ, ∂L/∂W, ∂L/∂b from the training kernels |
 | :mod:`.nodes` | the model's pieces: math nodes (symbols, numbers, sums, fractions, matrices) and blocks |
-| :mod:`.model` | :class:`Derivation`: builds the blocks once (sections, batch sums, focus, summary) |
+| :mod:`.model` | :class:`Derivation`: builds the blocks once (sections, batch sums, focus, summary): the full record |
+| :mod:`.lesson` | the lesson reading of the same numbers (vector forms, meaning, Nielsen's convention, a gradient check) |
 | :mod:`.names` | names for ``value``/``check`` (``dL/dW1[1,2]``, ``example 2 z1[1]``), focus |
 | :mod:`.text`, :mod:`.markdown`, :mod:`.latex`, :mod:`.html` | renderers: they only format |
 | :mod:`.check` | ``check()``: compares numbers and diagnoses how a wrong one is wrong |
-| :mod:`.cli` | ``loopnet explain`` |
+| :mod:`.mistakes` | the common learner mistakes, each recomputed exactly, that ``check()`` names |
+| :mod:`.exercises` | ``exercise()``: the lesson with quantities blanked, an answer key, grading |
+| :mod:`.cli` | ``loopnet explain`` (``--reading``) and ``loopnet exercise`` |
 
 On the ``python`` backend the kernels run uncompiled (same source, same line numbers), so a
 breakpoint inside ``loopnet/kernels/backward.py`` stops there while ``explain`` runs.
@@ -27,8 +30,9 @@ from .check import CheckReport, CheckRow
 from .model import Derivation
 from .nodes import Code, Heading, P, Table
 from .prose import prose
+from .exercises import exercise, exercise_example
 
-__all__ = ["explain", "explain_example", "Derivation", "CheckReport", "CheckRow", "run_cli", "EXAMPLE_NAMES"]
+__all__ = ["explain", "explain_example", "exercise", "exercise_example", "Derivation", "CheckReport", "CheckRow", "run_cli", "EXAMPLE_NAMES"]
 
 EXAMPLE_NAMES = tuple(we.EXAMPLES)
 

@@ -104,6 +104,8 @@ _FUNC = {"σ": r"\sigma", "exp": r"\exp", "ln": r"\ln", "tanh": r"\tanh", "relu"
 class TexPrinter(Printer):
     def num(self, n):
         t = n.text
+        if t.startswith("[?"):              # an exercise's blank
+            return r"\boxed{\,?_{" + t[2:-1] + r"}\,}"
         if "e" in t:
             mant, ex = t.split("e")
             return f"{mant} \\times 10^{{{int(ex)}}}"
@@ -241,7 +243,8 @@ class LatexRenderer:
         spec = "".join(f">{{\\raggedright\\arraybackslash}}p{{{w * usable:.3f}\\textwidth}}" for w in widths)
         head = " & ".join(r"\textbf{" + self.p.prose(c) + "}" for c in b.head) + r" \\ \hline"
         out = [r"{\small", r"\begin{longtable}{" + spec + "}", head, r"\endhead"]
-        out += [" & ".join(self.p.prose(c) for c in r) + r" \\" for r in b.rows]
+        # {} first: a row that starts with [ would be read as the optional argument of the \\ before it
+        out += ["{}" + " & ".join(self.p.prose(c) for c in r) + r" \\" for r in b.rows]
         out += [r"\end{longtable}", "}", ""]
         return out
 

@@ -44,6 +44,10 @@ class Lesson:
         """A number in prose, recorded in ``d.printed`` under ``name``: a quantity's name, or for a number that
         is not a quantity of :mod:`.names` a label that starts with ``note:``."""
         d = self.d
+        if d.exercise is not None:
+            blank = d.exercise.blank(name, v)
+            if blank is not None:
+                return blank.text
         d.printed.append((name, d.fmt(v), float(v)))
         return d.say(v)
 
@@ -95,14 +99,16 @@ class Lesson:
         if self.L > 1:
             self.bp2(B)
         self.gradients(B)
-        self.conventions(B)
-        self.gradient_check(B)
+        if d.exercise is None:       # both would give the blanked gradients away
+            self.conventions(B)
+            self.gradient_check(B)
         if d.lr is not None:
             self.update(B)
         B.append(Heading("Shapes"))
         d._shapes(B)
         self.where(B)
-        B.extend(d.epilogue_lesson())
+        if d.exercise is None:
+            B.extend(d.epilogue_lesson())
         return B
 
     def notation(self, B):
@@ -324,11 +330,11 @@ class Lesson:
                      side(Num(num, d.fmt(num, 8))))))
         B.append(Eq((side(D((Sym("L"),), (Sym("w", l, (j, k)),))), side(d.num(f"dL/dW{l}[{j},{k}]")))))
         d.printed.append(("note: relative error", f"{rel:.1e}", rel))
-        B.append(P(f"Relative error {rel:.1e}. The central difference (L(w+ε) − L(w−ε))/2ε is off from the slope by "
-                   "a term in ε² (the ε¹ terms of the two sides cancel), the one-sided (L(w+ε) − L(w))/ε by a term in "
-                   "ε: with ε = 10⁻⁴ that is about 10⁻⁸ against 10⁻⁴. A relative error near 10⁻⁷ or below says "
-                   "backprop is right; a wrong BP equation gives an error near 1. (ln.gradcheck does this for "
-                   "every weight.)"))
+        B.append(P(f"Relative error {rel:.1e}. Why both ways: the central difference (L(w+ε) − L(w−ε))/2ε is off "
+                   "from the slope by a term proportional to ε² (the ε terms of the two sides cancel), the one-sided "
+                   "(L(w+ε) − L(w))/ε by a term proportional to ε, so a tenfold smaller ε makes the first error a "
+                   "hundred times smaller and the second only ten. A relative error of 10⁻⁷ or less says backprop "
+                   "is right; a wrong BP equation gives one near 1. (ln.gradcheck does this for every weight.)"))
 
     def update(self, B):
         d, L = self.d, self.L

@@ -27,7 +27,8 @@ confusion of one quantity with another (its indices swapped, its layer off by on
 | ``layer_off`` | a quantity of layer l ± 1 | the value of that name |
 | ``no_a`` | ∂L/∂w = δ without the a (the bias gradient) | the value of ∂L/∂b |
 | ``decimal`` | a decimal point slipped | 10 × or ÷ 10 the true value |
-| ``left_out`` | one example left out of a batch sum | the sum without that example's term |
+| ``left_out`` / ``doubled`` | one example left out of a batch sum, or counted twice | the sum without / with twice that term |
+| (any pass) in one example | a mistake in one example's term of a batch sum only | the sum with that term from the pass |
 | ``rounded`` | intermediate values rounded to 2, 3 or 4 figures | the pass with every intermediate rounded |
 """
 from __future__ import annotations
@@ -308,6 +309,32 @@ def _off_by_one_dW(d, pre, l, j, k):
     return out
 
 
+def _in_one_example(d, name):
+    """A mistake made in one example's term of a batch sum only: the true sum with that term replaced by the
+    mistaken pass's term (∂L/∂w, ∂L/∂b)."""
+    from .names import normalize
+    n, p, out = normalize(name), d.p, []
+    if p.N < 2:
+        return out
+    m = re.match(r"^dL/dW(\d+)\[(\d+),(\d+)\]$", n)
+    mb = re.match(r"^dL/db(\d+)\[(\d+)\]$", n)
+    if not (m or mb) or (mb and not d.net.has_bias):
+        return out
+    for key, q in passes(d).items():
+        if key.startswith("rounded") or key in ("nielsen", "mean_twice", "no_eta", "eta_over_m", "uphill"):
+            continue
+        for r in range(p.N):
+            if m:
+                l, j, k = (int(v) for v in m.groups())
+                true, mine, wrong = p.dW[l][j - 1, k - 1], p.dW_n[l][r, j - 1, k - 1], q.dW_n[l][r, j - 1, k - 1]
+            else:
+                l, j = (int(v) for v in mb.groups())
+                true, mine, wrong = p.db[l][j - 1], p.delta[l][r, j - 1], q.delta[l][r, j - 1]
+            if not _same(float(mine), float(wrong)):
+                out.append((key, float(true - mine + wrong), WHY[key] + f", in example {r + 1}'s term of the sum only"))
+    return out
+
+
 def _left_out(d, name):
     """One example's term left out of a batch sum (∂L/∂w, ∂L/∂b, L)."""
     from .names import normalize
@@ -321,12 +348,18 @@ def _left_out(d, name):
         for r in range(p.N):
             out.append(("left_out", float(p.dW[l][j - 1, k - 1] - p.dW_n[l][r, j - 1, k - 1]),
                         f"example {r + 1}'s term δ·a left out of the sum over the batch"))
+        for r in range(p.N):
+            out.append(("doubled", float(p.dW[l][j - 1, k - 1] + p.dW_n[l][r, j - 1, k - 1]),
+                        f"one term of the sum is counted twice (example {r + 1}'s δ·a)"))
     m = re.match(r"^dL/db(\d+)\[(\d+)\]$", n)
     if m and d.net.has_bias:
         l, j = (int(v) for v in m.groups())
         for r in range(p.N):
             out.append(("left_out", float(p.db[l][j - 1] - p.delta[l][r, j - 1]),
                         f"example {r + 1}'s δ left out of the sum over the batch"))
+        for r in range(p.N):
+            out.append(("doubled", float(p.db[l][j - 1] + p.delta[l][r, j - 1]),
+                        f"one term of the sum is counted twice (example {r + 1}'s δ)"))
     if n == "L":
         for r in range(p.N):
             out.append(("left_out", float(p.loss - p.terms[r].sum()),
@@ -350,6 +383,7 @@ def catalogue(d, name):
     out += [("decimal", 10 * true, "the decimal point slipped: 10 × the true value"),
             ("decimal", true / 10, "the decimal point slipped: the true value ÷ 10")]
     out += _left_out(d, name)
+    out += _in_one_example(d, name)     # after the whole-sum mistakes: a doubled term is also "½ in one term"
     for key, p in passes(d).items():
         if key.startswith("rounded"):
             try:

@@ -88,6 +88,7 @@ class Derivation:
         self.extra = {}         # extra named values (explain_example: yhat[n] of a training run)
         self.epilogue = []      # blocks appended after the sections (explain_example: source, errata, notes)
         self.example = None
+        self.exercise = None    # an Exercise (loopnet.explain.exercises) that blanks some numbers
         self.published_report = None
         self._after_cache = {}
         self.printed = []
@@ -182,6 +183,10 @@ class Derivation:
         """The number called ``name`` as a node (and recorded in ``self.printed``)."""
         full = prefix + name
         v = self.value(full)
+        if self.exercise is not None:
+            blank = self.exercise.blank(full, v)
+            if blank is not None:
+                return blank
         t = self.fmt(v)
         self.printed.append((full, t, v))
         return Num(v, t)
