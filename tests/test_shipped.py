@@ -15,7 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FULL = os.environ.get("LOOPNET_FAULTS_FULL", "0") not in ("", "0")
 LEVEL = "import json, loopnet.jit as j; print(json.dumps(dict(level=j.shipped.LEVEL, reason=j.shipped.REASON)))"
 FIT = """
-    import gc, json, loopnet as ln
+    import gc, json, loopnet as ln, loopnet.jit
     from loopnet import datasets
     from numba.core.registry import CPUDispatcher
     X, Y = datasets.logic_gate("or")
