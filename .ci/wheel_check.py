@@ -24,6 +24,7 @@ FIT = r"""
 import gc, json, sys
 import numpy as np
 import loopnet as ln
+import loopnet.jit
 from loopnet import datasets
 from numba.core.registry import CPUDispatcher
 X, Y = datasets.logic_gate("or")

@@ -95,6 +95,9 @@ def _add_to_wheel(wheel: str, out: str, levels) -> int:
                     path = os.path.join(folder, name)
                     rel = os.path.relpath(path, root).replace(os.sep, "/")
                     added.append((f"loopnet/_compiled/{level}/{rel}", path))
+    for level in levels:
+        if not any(arc.startswith(f"loopnet/_compiled/{level}/") and arc.endswith(".nbc") for arc, _ in added):
+            raise RuntimeError(f"loopnet build: compiling for {level} left no kernels in {os.path.join(out, level)}")
     tmp = wheel + ".tmp"
     with zipfile.ZipFile(wheel) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
         record_name = next(n for n in zin.namelist() if n.endswith(".dist-info/RECORD"))

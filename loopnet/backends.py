@@ -66,6 +66,8 @@ def compile_notice(tree, dtype, out=None):
     """The line printed (on stderr) before a tree of kernels is compiled from nothing in this process."""
     from . import jit
     where = f"cached in {numba_cache_dir()}" if jit.CACHE else "no writable cache directory: compiled in every process"
+    if jit.shipped.REASON.startswith("the shipped"):    # a wheel's compiled kernels exist but do not fit: say why
+        where += f" ({jit.shipped.REASON})"
     line = f"loopnet: compiling the {tree} kernels for {dtype} — first use only, about {COMPILE_SECONDS.get(tree, 10)} s; {where}"
     bars = sys.modules.get("tqdm.std")
     if out is None and bars is not None and getattr(bars.tqdm, "_instances", None):

@@ -343,6 +343,10 @@ def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optim
                         vl, vc = backend.evaluate(net._theta, val[0], val[1], net._spec, val[2])
                         hist.val_loss.append(vl)
                         hist.val_accuracy.append(None if val[2] == NO_ACCURACY else vc / val[0].shape[0])
+                    late = clock.compiling() - compiling                # the first validation compiles too
+                    if bar is not None and late > 0:
+                        bar.start_t += late
+                        bar.last_print_t += late
                 done += finished
                 if finished < n:
                     raise TrainingDiverged(

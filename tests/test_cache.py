@@ -231,3 +231,31 @@ def test_compile_notice_goes_above_a_progress_bar(monkeypatch, capsys):
     assert len(written) == 1 and "compiling the component kernels for float64" in written[0]
     compile_notice("blocked", "float32")            # no bar: a plain line on stderr
     assert len(written) == 1 and "compiling the blocked kernels for float32" in capsys.readouterr().err
+
+
+def test_progress_bar_time_leaves_out_compiling_in_training_and_validation(monkeypatch):
+    """Compiling (timed by the backend) in the epoch kernel and in the first validation moves the bar's
+    start forward by as much: the bar's rate and ETA are those of the computing alone."""
+    import io
+    import time
+    import numpy as np
+    import loopnet as ln
+    from loopnet import training
+    tqdm = pytest.importorskip("tqdm.std")
+    bars = []
+    monkeypatch.setattr(training, "_progress",
+                        lambda enabled, epochs: bars.append(tqdm.tqdm(total=epochs, file=io.StringIO())) or bars[-1])
+    net = ln.Network([2, 2, 1], seed=0)
+    backend = net._backend
+    for name, seconds in (("train_epochs", 50.0), ("evaluate", 100.0)):
+        real = getattr(backend, name)
+
+        def slow_compile(*args, _real=real, _seconds=seconds, **kwargs):   # as if this call had compiled
+            backend.compile_seconds += _seconds
+            return _real(*args, **kwargs)
+        monkeypatch.setattr(backend, name, slow_compile)
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float)
+    Y = np.array([[0], [1], [1], [1]], float)
+    t0 = time.time()
+    net.fit(X, Y, epochs=1, batch_size=4, validation_data=(X, Y), progress=True)
+    assert bars[0].start_t >= t0 + 150           # both compiles left out of the bar's elapsed time

@@ -15,7 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FULL = os.environ.get("LOOPNET_FAULTS_FULL", "0") not in ("", "0")
 LEVEL = "import json, loopnet.jit as j; print(json.dumps(dict(level=j.shipped.LEVEL, reason=j.shipped.REASON)))"
 FIT = """
-    import gc, json, loopnet as ln
+    import gc, json, loopnet as ln, loopnet.jit
     from loopnet import datasets
     from numba.core.registry import CPUDispatcher
     X, Y = datasets.logic_gate("or")
@@ -78,6 +78,9 @@ def test_a_level_that_does_not_fit_is_not_used_and_the_reason_is_kept(tmp_path, 
     fake_levels(tmp_path / "ship", **{"x86-64-v3": manifest("x86-64-v3", **change)})
     res, _ = run(LEVEL, tmp_path / "h", LOOPNET_SHIPPED_DIR=tmp_path / "ship")
     assert res["level"] is None and said in res["reason"]
+    _, err = run("from loopnet.backends import compile_notice; compile_notice('component', 'float64'); print('{}')",
+                 tmp_path / "h", LOOPNET_SHIPPED_DIR=tmp_path / "ship")
+    assert "compiling the component kernels" in err and said in err   # the notice says why the wheel's kernels were not used
 
 
 @pytest.mark.slow

@@ -154,7 +154,7 @@ def _choose_cache() -> bool:
         return False
     uid = os.getuid() if hasattr(os, "getuid") else "user"
     if shipped.BUILD_DIR:                 # the build: compile into the level's directory
-        os.makedirs(shipped.BUILD_DIR, exist_ok=True)
+        os.makedirs(shipped.BUILD_DIR, mode=0o700, exist_ok=True)
         keep("CACHE_DIR", shipped.BUILD_DIR)
         return True
     if numba.config.CACHE_DIR:  # the user chose (NUMBA_CACHE_DIR)

@@ -15,6 +15,10 @@ own CPU, as without a shipped cache.
 | ``x86-64-v3`` | x86-64-v2's (sse3, ssse3, sse4.1, sse4.2, popcnt, cx16, sahf), and avx, avx2, bmi, bmi2, f16c, fma, lzcnt, movbe, xsave | 3 |
 | the build host's CPU (``LOOPNET_BUILD_LEVELS=host``) | exactly the build host's features | 10 |
 
+numba has one CPU setting per process: while a level is in use, other numba code in the process is
+built for that level too (portable code, at most a few percent slower than code for this exact CPU).
+If numba compiled anything before loopnet was imported, its setting is fixed and no level is used.
+
 Where bits may differ: code for two levels may order a vectorised sum differently (wider vectors
 on x86-64-v4, fastmath reassociation), so two machines of different levels can differ in the last
 bits (float64: ~1e-15 relative). On one machine every process uses one level.
