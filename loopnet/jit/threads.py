@@ -56,7 +56,7 @@ def tbb_library_path() -> str | None:
         return None
     for f in dist.files or ():
         if f.name == name:
-            path = os.path.realpath(dist.locate_file(f))
+            path = os.path.realpath(str(dist.locate_file(f)))
             if os.path.exists(path):
                 return path
     return None
