@@ -162,23 +162,33 @@ def _test_size(text):
 
 
 def _writable_file(text):
-    """An output path: not empty, and (after following symlinks) a regular file or none yet."""
-    import stat
-    if not text.strip():
-        raise argparse.ArgumentTypeError("the path is empty; give a file name")
+    """An output path: not empty, and (after following symlinks) a regular file or none yet, in a directory
+    that exists and can be written (the checks of :func:`loopnet.writing.check_target`)."""
+    from .writing import check_target
+    if text == "-":
+        return text
     path = os.path.expanduser(text)
-    target = os.path.realpath(path)
-    directory = os.path.dirname(target)
-    if not os.path.isdir(directory):
-        raise argparse.ArgumentTypeError(f"{text!r}: directory {directory!r} does not exist")
-    if os.path.isdir(target):
-        raise argparse.ArgumentTypeError(f"{text!r} is a directory; give a file name")
-    if os.path.exists(target) and not stat.S_ISREG(os.stat(target).st_mode):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a regular file (a FIFO, device or socket); "
-                                         f"loopnet writes only regular files")
-    if not os.access(directory, os.W_OK):
-        raise argparse.ArgumentTypeError(f"{text!r}: no permission to write in {directory!r}")
+    try:
+        target = check_target(path)
+    except (ValueError, OSError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if not os.access(os.path.dirname(target), os.W_OK):
+        raise argparse.ArgumentTypeError(f"{text!r}: no permission to write in {os.path.dirname(target)!r}")
     return path
+
+
+def data_inputs(data):
+    """{argument: path} of the files the --data value (kind, argument) reads, for the writer's input check."""
+    kind, arg = data
+    if kind in ("csv", "npz", "mnist-pkl"):
+        return {"--data": arg}
+    if kind == "mnist-idx":
+        try:
+            names = sorted(os.listdir(arg))
+        except OSError:
+            return {}
+        return {f"--data file {name!r}": os.path.join(arg, name) for name in names}
+    return {}
 
 
 class _Help(argparse.HelpFormatter):
@@ -475,10 +485,14 @@ def train(args):
     if kind == "mnist-pkl" and not args.allow_pickle:
         raise UsageError(f"--data mnist-pkl:{arg} is a Python pickle, and unpickling a file runs whatever code it "
                          f"holds; add --allow-pickle if you trust this file (or use mnist-idx:DIR)")
+    from .writing import check_target
     outputs = [(flag, path) for flag, path in (("--save", args.save), ("--plot", args.plot)) if path]
     if len(outputs) == 2 and os.path.realpath(outputs[0][1]) == os.path.realpath(outputs[1][1]):
         raise UsageError(f"--save and --plot name the same file ({args.save!r}); the plot would overwrite "
                          f"the model: give two paths")
+    inputs = data_inputs(args.data)
+    for flag, path in outputs:  # refused now, not after training
+        check_target(path, inputs, flag)
     d = DEFAULTS["mnist" if kind.startswith("mnist") else "file" if kind in ("csv", "npz") else kind]
     Xtr, Ytr, Xte, Yte, Xva, Yva, described, pre = load_data(kind, arg, args.test_size, args.seed, args)
     n_in, n_out = Xtr.shape[1], Ytr.shape[1]
@@ -526,38 +540,24 @@ def train(args):
     else:
         print(f"{what} accuracy {test_acc:.4f} ({round(test_acc * len(Xte))}/{len(Xte)}), loss {test_loss:.5f}")
     if args.save:
+        from .io import save
         net.preprocessing = pre
-        net.save(args.save)
+        save(net, args.save, inputs)
         print(f"saved the network to {args.save}")
     if args.plot:
         if n == 0:
             print("no epochs finished: nothing to plot", file=sys.stderr)
         else:
-            _plot(hist, args.plot)
+            _plot(hist, args.plot, {**inputs, "--save": args.save})
             print(f"plotted the curves to {args.plot}")
     return 130 if hist.interrupted else 0
 
 
-def _plot(hist, path):
-    try:
-        from .plotting import plot_history
-    except ImportError:  # plotting.py missing: a minimal stand-in
-        plot_history = _plot_history_fallback
+def _plot(hist, path, inputs):
+    from .plotting import plot_history
+    from .writing import check_target
+    check_target(path, {k: v for k, v in inputs.items() if v}, "--plot")
     plot_history(hist, path)
-
-
-def _plot_history_fallback(hist, path):
-    from matplotlib.figure import Figure
-    fig = Figure(figsize=(6, 4))
-    ax = fig.subplots()
-    epochs = range(1, hist.epochs + 1)
-    ax.plot(epochs, hist.loss, label="training loss")
-    if hist.val_loss:
-        ax.plot(epochs, hist.val_loss, label="validation loss")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    ax.legend()
-    fig.savefig(path, dpi=100)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -654,18 +654,26 @@ def predict(args):
     names = _class_names(net)
     pred = None if names is None or net.task == "values" else names[net.predict(X)]
     out = args.out
+    from .writing import write_file
+    inputs = {"--model": args.model, **data_inputs(args.data)}
     if out.endswith(".npz"):
         arrays = {"outputs": A}
         if pred is not None:
             arrays["prediction"] = pred
-        np.savez(out, **arrays)
+        write_file(out, lambda f: np.savez(f, **arrays), inputs, "--out")
     else:
         import csv
-        with open(out, "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow((["prediction"] if pred is not None else []) + [f"a{j}" for j in range(A.shape[1])])
-            for n in range(A.shape[0]):
-                w.writerow(([pred[n]] if pred is not None else []) + [repr(float(x)) for x in A[n]])
+        import io
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow((["prediction"] if pred is not None else []) + [f"a{j}" for j in range(A.shape[1])])
+        for n in range(A.shape[0]):
+            w.writerow(([pred[n]] if pred is not None else []) + [repr(float(x)) for x in A[n]])
+        if out == "-":
+            sys.stdout.write(buf.getvalue())
+            return 0
+        data = buf.getvalue().encode("utf-8")
+        write_file(out, lambda f: f.write(data), inputs, "--out")
     print(f"wrote {len(A)} predictions to {out}")
     return 0
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 import zipfile
 
 import numpy as np
+
+from .writing import KINDS
 
 FORMAT = "loopnet"
 VERSION = 1
@@ -27,18 +28,7 @@ class ModelFileError(ValueError):
     """The file is not a loopnet model, or it is damaged."""
 
 
-def _new_file_mode(path):
-    """Permissions for the saved file: those of the file it replaces, else 0o666 less the umask
-    (mkstemp makes its file 0o600, which would silently make models private)."""
-    try:
-        return os.stat(path).st_mode & 0o7777
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
-
-
-def save(net, path):
+def save(net, path, inputs=None):
     """Write ``net`` to ``path`` (an ``.npz`` file) atomically: a temporary file in the same
     directory is written, flushed to disk and renamed over ``path``, so an existing file is
     either replaced whole or left as it was.
@@ -61,77 +51,17 @@ def save(net, path):
                       preprocessing_scale=pre.scale)
         if pre.classes is not None:
             fields["classes"] = pre.classes
-    atomic_savez(path, fields)
+    atomic_savez(path, fields, inputs)
 
 
-def atomic_savez(path, fields):
-    """Write the arrays ``fields`` to the .npz file ``path`` atomically (a temporary file in the same
-    directory, flushed to disk, renamed over ``path``; through symlinks to their target; regular files
-    only, see :func:`_target`). Used for networks and ensembles."""
-    path = _target(path)
-    directory = os.path.dirname(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".loopnet-", suffix=".npz.tmp", dir=directory)
-    except PermissionError:
-        raise PermissionError(f"cannot save to {path!r}: no permission to create files in directory "
-                              f"{directory!r}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **fields)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _new_file_mode(path))
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:  # make the rename itself durable
-        dfd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
+def atomic_savez(path, fields, inputs=None):
+    """Write the arrays ``fields`` to the .npz file ``path`` through :func:`loopnet.writing.write_file`
+    (atomic, regular files only, never one of ``inputs``). Used for networks and ensembles."""
+    from .writing import write_file
+    write_file(path, lambda f: np.savez(f, **fields), inputs)
 
 
-_KINDS = {  # what a regular file's st_mode says it is, for the refusal message
-    stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
-    stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a directory",
-}
-
-
-def _target(path):
-    """Where :func:`save` writes ``path``: the file itself, or through symlinks (each link in the chain
-    followed) their final target, so a link keeps pointing at a current model. Only regular files are
-    written: directories, FIFOs, devices and sockets are refused, as is the empty path."""
-    given = os.fspath(path)
-    if not isinstance(given, str):
-        given = os.fsdecode(given)
-    if given == "":
-        raise ValueError("cannot save: the path is empty; give a file name such as 'model.npz'")
-    target = os.path.realpath(given)
-    try:
-        st = os.stat(target)
-    except FileNotFoundError:
-        st = None
-    except OSError as exc:  # ELOOP (a symlink cycle), ENAMETOOLONG, EACCES on a parent, ...
-        raise OSError(exc.errno, f"cannot save to {given!r}: {exc.strerror}") from None
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        kind = _KINDS.get(stat.S_IFMT(st.st_mode), "not a regular file")
-        via = f" (where the symlink {given!r} leads)" if target != os.path.abspath(given) else ""
-        if stat.S_ISDIR(st.st_mode):
-            raise IsADirectoryError(f"cannot save to {given!r}: {target!r}{via} is a directory; give a file name "
-                                    f"such as {os.path.join(given, 'model.npz')!r}")
-        raise ValueError(f"cannot save to {given!r}: {target!r}{via} is {kind}, not a regular file; "
-                         f"loopnet writes models only to regular files")
-    directory = os.path.dirname(target)
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"cannot save to {given!r}: directory {directory!r} does not exist")
-    return target
+_KINDS = KINDS
 
 
 # The members a model file has, and what each may hold: (dtype kinds, "scalar" or "vector", max itemsize).

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import loopnet as ln
+import loopnet.writing as writing
 from loopnet import io as lio
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -263,8 +264,8 @@ def test_permission_error_when_no_temp_file_can_be_made(tmp_path, monkeypatch):
     # the same path as a read-only directory, for when the tests run as root
     def refuse(**kw):
         raise PermissionError(13, "Permission denied")
-    monkeypatch.setattr(lio.tempfile, "mkstemp", refuse)
-    with pytest.raises(PermissionError, match=f"cannot save to .*m.npz.*no permission .* directory"):
+    monkeypatch.setattr(writing.tempfile, "mkstemp", refuse)
+    with pytest.raises(PermissionError, match=f"cannot write .*m.npz.*no permission .* directory"):
         ln.Network([2, 1]).save(tmp_path / "m.npz")
 
 

@@ -135,8 +135,8 @@ class Derivation:
         from .html import HtmlRenderer
         page = HtmlRenderer().render(self)
         if path is not None:
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(page)
+            from ..writing import write_text
+            write_text(path, page)
         return page
 
     def _repr_markdown_(self):
