@@ -361,7 +361,7 @@ DIGITS_SCALE = 16.0  # digits pixels are 0..16; the models see pixels / 16 (reco
 
 
 def _digits_raw():
-    from . import datasets as ds
+    from . import data as ds
     try:
         X, Y = ds.load_digits(scale=False)
     except ImportError:
@@ -371,13 +371,13 @@ def _digits_raw():
 
 
 def _digits_preprocessing():
-    from .datasets import Preprocessing
+    from .preprocessing import Preprocessing
     return Preprocessing([0.0] * 64, [DIGITS_SCALE] * 64, list(range(10)), "digits pixels / 16")
 
 
 def _read_file_data(kind, path, args, features_only=False):
     """(X, labels-or-targets) from csv:PATH or npz:PATH, as the options say."""
-    from . import datasets as ds
+    from . import data as ds
     if kind == "csv":
         X, labels, _ = ds.load_csv(path, label_column=args.label_column, features_only=features_only)
         return X, labels
@@ -387,7 +387,7 @@ def _read_file_data(kind, path, args, features_only=False):
 def load_data(kind, arg, test_size, seed, args=None):
     """(X_train, Y_train, X_test, Y_test, X_val, Y_val, description, preprocessing); validation may be the
     test set. The X returned are already preprocessed; ``preprocessing`` says how (it is saved with the model)."""
-    from . import datasets as ds
+    from . import data as ds
 
     if kind in ("csv", "npz"):
         X, labels = _read_file_data(kind, arg, args)
@@ -568,7 +568,7 @@ def _model_and_data(args, features_only_ok):
     import numpy as np
 
     import loopnet as ln
-    from . import datasets as ds
+    from . import data as ds
 
     net = ln.load(args.model, backend=args.backend)
     pre = net.preprocessing
