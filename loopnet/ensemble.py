@@ -37,7 +37,7 @@ from .training import OPTIMIZERS
 from .kernels.training import ADAM
 
 FORMAT = "loopnet-ensemble"
-VERSION = 1
+VERSION = 2          # 2: with the manifest of loopnet.io (version 1 files still load)
 ORDERS_BYTES = 64 * 2 ** 20          # at most this much of shuffle orders per compiled call
 PREDICT_CHUNK = 256                  # rows per pass of the forward kernel (as Network's)
 BLOCK_BYTES = 256 * 2 ** 10          # a kernel block's θ, state and batch buffers: about an L2 cache
@@ -530,7 +530,7 @@ class Ensemble:
             raise ModelFileError(f"{path!r} is not a loopnet ensemble file{hint}; its entries are {entries}")
         try:
             version = int(fields["version"])
-            if version != VERSION:
+            if version not in (1, VERSION):
                 raise ModelFileError(f"{path!r} has ensemble format version {version}; this loopnet reads "
                                      f"version {VERSION}")
             seeds = [int(s) for s in fields["seeds"]]

@@ -1,47 +1,52 @@
-"""Saving and loading networks: one ``.npz`` file, written atomically.
+"""Saving and loading networks: one ``.npz`` file (a zip archive of ``.npy`` members), written atomically.
 
 The file holds ``format`` ("loopnet"), ``version``, ``sizes``, ``activation``,
 ``output_activation``, ``loss``, ``dtype``, ``has_bias`` and the flat parameter vector
 ``params`` (layer by layer: W^l row by row, then b^l), in the network's own dtype, so a round trip
 gives bit-identical predictions. When ``net.preprocessing`` is set (the CLI sets it) the file also
 holds ``preprocessing`` (its name), ``preprocessing_offset`` and ``preprocessing_scale`` (x' = (x −
-offset) / scale, per input) and, for classifiers, ``classes``; files without them load with
-``preprocessing = None``. :func:`save` writes to a temporary file in the same directory,
-flushes it to disk and renames it over the target: an interrupted or failed save leaves an existing
-file whole. It writes only regular files, through symlinks to their target.
+offset) / scale, per input), for classifiers ``classes`` (the label of output j, in output order), and
+the data split the CLI trained on (``split_*``); files without them load with ``preprocessing = None``.
+
+Format version 2 adds ``manifest.json``: the format, the version, and per member its shape, dtype, size
+in bytes and SHA-256. :func:`load` verifies all of it -- every member the format defines is present, no
+other member is, each member's header agrees with the manifest and its bytes with the checksum -- and
+bounds every member's decompressed size (from the zip's own header and its compression ratio) before
+reading it; a damaged or edited file is a :class:`ModelFileError`, never a different model. Version 1
+files (no manifest) still load, with the same per-member checks.
+
+:func:`save` writes through :func:`loopnet.writing.write_file` (atomic, regular files only) and reads the
+finished temporary file back with :func:`load` before renaming it: a model that load would refuse is
+never written.
 """
 from __future__ import annotations
 
+import hashlib
+import io as _io
+import json
 import os
 import stat
-import tempfile
 import zipfile
 
 import numpy as np
 
+from .writing import KINDS
+
 FORMAT = "loopnet"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
+MANIFEST = "manifest.json"
 
 
 class ModelFileError(ValueError):
     """The file is not a loopnet model, or it is damaged."""
 
 
-def _new_file_mode(path):
-    """Permissions for the saved file: those of the file it replaces, else 0o666 less the umask
-    (mkstemp makes its file 0o600, which would silently make models private)."""
-    try:
-        return os.stat(path).st_mode & 0o7777
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
-
-
-def save(net, path):
+def save(net, path, inputs=None):
     """Write ``net`` to ``path`` (an ``.npz`` file) atomically: a temporary file in the same
-    directory is written, flushed to disk and renamed over ``path``, so an existing file is
-    either replaced whole or left as it was.
+    directory is written, flushed to disk, read back with :func:`load` and renamed over ``path``, so an
+    existing file is either replaced whole or left as it was. ``inputs``: files the same call reads
+    ({argument: path}), which are never overwritten.
 
     >>> import loopnet as ln, tempfile, os
     >>> net = ln.Network([2, 3, 1], seed=0)
@@ -57,81 +62,57 @@ def save(net, path):
     )
     pre = getattr(net, "preprocessing", None)
     if pre is not None:  # optional: what the inputs went through at training, and the class labels
-        fields.update(preprocessing=np.array(pre.name), preprocessing_offset=pre.offset,
-                      preprocessing_scale=pre.scale)
-        if pre.classes is not None:
-            fields["classes"] = pre.classes
-    atomic_savez(path, fields)
+        fields.update(pre.fields())
+    split = getattr(net, "data_split", None)
+    if split is not None:  # optional: how the CLI split its data (evaluate reuses it)
+        fields["split"] = np.array(json.dumps(split, sort_keys=True))
+    write_archive(path, fields, inputs, verify=lambda tmp: load(tmp, backend="numpy"))
 
 
-def atomic_savez(path, fields):
-    """Write the arrays ``fields`` to the .npz file ``path`` atomically (a temporary file in the same
-    directory, flushed to disk, renamed over ``path``; through symlinks to their target; regular files
-    only, see :func:`_target`). Used for networks and ensembles."""
-    path = _target(path)
-    directory = os.path.dirname(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".loopnet-", suffix=".npz.tmp", dir=directory)
-    except PermissionError:
-        raise PermissionError(f"cannot save to {path!r}: no permission to create files in directory "
-                              f"{directory!r}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **fields)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _new_file_mode(path))
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:  # make the rename itself durable
-        dfd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
+def archive_bytes(fields):
+    """The bytes of a model archive holding ``fields`` (name → array) and their manifest: members stored
+    uncompressed, in the order given, then ``manifest.json``."""
+    arrays = {name: np.asanyarray(value) for name, value in fields.items()}
+    for name, arr in arrays.items():
+        if arr.dtype.hasobject:
+            raise ModelFileError(f"cannot save member {name!r}: it holds Python objects, which model files never do")
+    out = _io.BytesIO()
+    np.savez(out, **arrays)                       # stored, not deflated: sizes in the zip headers are the real ones
+    members = {}
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_STORED) as zf:
+        for name, arr in arrays.items():
+            data = zf.read(name + ".npy")
+            members[name] = dict(shape=list(arr.shape), dtype=arr.dtype.str, bytes=len(data),
+                                 sha256=hashlib.sha256(data).hexdigest())
+        version = arrays["version"].item() if "version" in arrays and arrays["version"].shape == () else None
+        manifest = dict(format=str(fields.get("format")), version=version, members=members)
+        zf.writestr(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
+    return out.getvalue()
 
 
-_KINDS = {  # what a regular file's st_mode says it is, for the refusal message
-    stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
-    stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a directory",
-}
+def write_archive(path, fields, inputs=None, verify=None):
+    """Write ``fields`` with their manifest to ``path`` through :func:`loopnet.writing.write_file` (atomic,
+    regular files only, never one of ``inputs``); ``verify(tmp)`` reads the written file back first."""
+    from .writing import write_file
+    data = archive_bytes(fields)
+    write_file(path, lambda f: f.write(data), inputs, verify=verify)
 
 
-def _target(path):
-    """Where :func:`save` writes ``path``: the file itself, or through symlinks (each link in the chain
-    followed) their final target, so a link keeps pointing at a current model. Only regular files are
-    written: directories, FIFOs, devices and sockets are refused, as is the empty path."""
-    given = os.fspath(path)
-    if not isinstance(given, str):
-        given = os.fsdecode(given)
-    if given == "":
-        raise ValueError("cannot save: the path is empty; give a file name such as 'model.npz'")
-    target = os.path.realpath(given)
-    try:
-        st = os.stat(target)
-    except FileNotFoundError:
-        st = None
-    except OSError as exc:  # ELOOP (a symlink cycle), ENAMETOOLONG, EACCES on a parent, ...
-        raise OSError(exc.errno, f"cannot save to {given!r}: {exc.strerror}") from None
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        kind = _KINDS.get(stat.S_IFMT(st.st_mode), "not a regular file")
-        via = f" (where the symlink {given!r} leads)" if target != os.path.abspath(given) else ""
-        if stat.S_ISDIR(st.st_mode):
-            raise IsADirectoryError(f"cannot save to {given!r}: {target!r}{via} is a directory; give a file name "
-                                    f"such as {os.path.join(given, 'model.npz')!r}")
-        raise ValueError(f"cannot save to {given!r}: {target!r}{via} is {kind}, not a regular file; "
-                         f"loopnet writes models only to regular files")
-    directory = os.path.dirname(target)
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"cannot save to {given!r}: directory {directory!r} does not exist")
-    return target
+def atomic_savez(path, fields, inputs=None):
+    """Write an ensemble's (or a network's) ``fields`` as a model archive; what :meth:`loopnet.Ensemble.save`
+    calls. The written file is read back with the reader of its format before it replaces ``path``."""
+    fmt = str(fields["format"])
+    if fmt == "loopnet-ensemble":
+        def verify(tmp):
+            from .ensemble import Ensemble
+            Ensemble.load(tmp, backend="numpy")
+    else:
+        def verify(tmp):
+            load(tmp, backend="numpy")
+    write_archive(path, fields, inputs, verify)
+
+
+_KINDS = KINDS
 
 
 # The members a model file has, and what each may hold: (dtype kinds, "scalar" or "vector", max itemsize).
@@ -144,6 +125,8 @@ FIELDS = {
     # optional: the preprocessing the CLI recorded (x' = (x − offset) / scale per input) and the class labels
     "preprocessing": ("U", "scalar", 64 * 4), "preprocessing_offset": ("f", "inputs", 8),
     "preprocessing_scale": ("f", "inputs", 8), "classes": ("iufbU", "classes", 256 * 4),
+    # optional: how the CLI split its data (JSON: data, seed, test_size, validation_size), which evaluate reuses
+    "split": ("U", "scalar", 4096 * 4),
 }
 # An ensemble file (loopnet.Ensemble.save): the network's description, then per member.
 ENSEMBLE_FIELDS = {
@@ -155,6 +138,23 @@ ENSEMBLE_FIELDS = {
     "diverged_epoch": ("iu", "members", 8),       # (M,)
 }
 MAX_LAYERS = 10_000
+
+
+# Members that come together or not at all; every other member of the table is required.
+OPTIONAL_GROUPS = {
+    "loopnet": (("preprocessing", "preprocessing_offset", "preprocessing_scale"), ("classes",),
+                ("split",)),
+    "loopnet-ensemble": (),
+}
+# What a member's decompressed size may be, at most: loopnet stores members uncompressed, so the sizes in the
+# zip's own headers are close to the file's size; a deflated member may expand this many times (plus a little).
+MAX_EXPANSION = 16
+EXPANSION_SLACK = 1 << 16
+MAX_MANIFEST_BYTES = 1 << 20
+
+
+def _damaged(path, detail):
+    return ModelFileError(f"{path!r} is a damaged loopnet model file: {detail}")
 
 
 def _header(zf, info, path):
@@ -174,90 +174,181 @@ KINDS_OF_FILE = {"loopnet": "it is a single network: use loopnet.load",
                  "loopnet-ensemble": "it is an ensemble: use loopnet.Ensemble.load"}
 
 
-def _read_fields(path, table=FIELDS):
-    """The members of ``table`` in the archive at ``path``, each checked from its header before it is read.
-    The format member is read first: a file of the other kind (a network for an ensemble's table, or the
-    reverse) is named as such before any shape is checked against the wrong table."""
+def _check_sizes(zf, path, file_size):
+    """Refuse, from the zip's directory alone, an archive whose members would expand beyond what its size
+    allows (a deflated zip bomb), duplicate member names and compression methods zipfile cannot bound."""
+    infos = zf.infolist()
+    names = [i.filename for i in infos]
+    if len(set(names)) != len(names):
+        raise _damaged(path, "it holds two members of the same name")
+    total = 0
+    for info in infos:
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _damaged(path, f"member {info.filename!r} uses zip compression method {info.compress_type}; "
+                           f"loopnet reads stored or deflated members only")
+        if info.file_size > MAX_EXPANSION * info.compress_size + EXPANSION_SLACK:
+            raise _damaged(path, f"member {info.filename!r} would expand from {info.compress_size:,} to "
+                           f"{info.file_size:,} bytes, more than a model file's members do; it was not read")
+        total += info.file_size
+    if total > MAX_EXPANSION * file_size + EXPANSION_SLACK:
+        raise _damaged(path, f"its members would expand to {total:,} bytes from a file of {file_size:,}; "
+                       f"it was not read")
+    return {info.filename: info for info in infos}
+
+
+def _read_manifest(zf, members, path):
+    """The manifest's {member: entry}, checked for form, or None for a version-1 file (no manifest)."""
+    info = members.get(MANIFEST)
+    if info is None:
+        return None
+    if info.file_size > MAX_MANIFEST_BYTES:
+        raise _damaged(path, f"its manifest is {info.file_size:,} bytes")
+    try:
+        manifest = json.loads(zf.read(info).decode("utf-8"))
+        entries = manifest["members"]
+        checked = {str(name): (tuple(int(n) for n in e["shape"]), np.dtype(str(e["dtype"])), int(e["bytes"]),
+                               str(e["sha256"])) for name, e in entries.items()}
+        version = manifest["version"]
+        fmt = str(manifest["format"])
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+        raise _damaged(path, f"its manifest is unreadable ({type(exc).__name__}: {exc})") from None
+    listed = {name + ".npy" for name in checked} | {MANIFEST}
+    if listed != set(members):
+        extra, missing = sorted(set(members) - listed), sorted(listed - set(members))
+        raise _damaged(path, "its members are not the ones its manifest lists" +
+                       (f"; not listed: {extra}" if extra else "") + (f"; missing: {missing}" if missing else ""))
+    return dict(format=fmt, version=version, members=checked)
+
+
+def _check_required(names, table, fmt, path, manifest):
+    """Every member the format defines is present (optional ones as whole groups), and nothing else in a
+    file with a manifest."""
+    groups = OPTIONAL_GROUPS.get(fmt, ())
+    optional = {n for g in groups for n in g}
+    missing = sorted(n for n in table if n not in optional and n not in names)
+    if missing:
+        raise _damaged(path, f"it has no {', '.join(map(repr, missing))} member{'s' if len(missing) > 1 else ''}")
+    for group in groups:
+        present = [n for n in group if n in names]
+        if present and len(present) != len(group):
+            raise _damaged(path, f"it has {present} but not {[n for n in group if n not in names]}, which come "
+                           f"together")
+    if "classes" in names and "preprocessing" not in names:
+        raise _damaged(path, "it has class labels but no preprocessing record")
+    if manifest is not None:
+        unknown = sorted(set(names) - set(table))
+        if unknown:
+            raise _damaged(path, f"it has members the format does not define: {unknown}")
+
+
+def _read_fields(path, table=None):
+    """The members of ``table`` in the archive at ``path``, each checked (see :func:`read_archive`)."""
     try:
         zf = zipfile.ZipFile(path)
     except PermissionError:
         raise PermissionError(f"cannot read model file {path!r}: permission denied") from None
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except Exception as exc:  # BadZipFile, OSError, ValueError, EOFError, struct.error, ...
         with open(path, "rb") as f:
             if f.read(6) == b"\x93NUMPY":
                 raise ModelFileError(f"{path!r} is a single NumPy array (.npy), not a loopnet model "
                                      f"(.npz archive)") from None
         raise ModelFileError(f"{path!r} is not a loopnet model file (truncated, corrupt or not an .npz "
                              f"archive): {type(exc).__name__}: {exc}") from None
-    fields = {}
     with zf:
-        members = {info.filename: info for info in zf.infolist()}
-        # the description first (what the other members' shapes are checked against), params last
-        order = sorted((n for n in table if n + ".npy" in members),
-                       key=lambda n: -1 if n == "format" else (table[n][1] not in ("scalar", "vector", "seeds")) + 2 * (n == "params"))
-        for name in order:
-            info = members[name + ".npy"]
-            kinds, rank, itemsize = table[name]
+        try:
+            return _read_members(zf, path, table)
+        except (ModelFileError, MemoryError, PermissionError):
+            raise
+        except Exception as exc:  # zlib.error, EOFError, BadZipFile (CRC, names), NotImplementedError, ...
+            raise ModelFileError(f"{path!r} is a damaged .npz archive (truncated or corrupt): "
+                                 f"{type(exc).__name__}: {exc}") from None
+
+
+def _read_members(zf, path, table):
+    members = _check_sizes(zf, path, os.path.getsize(path))
+    manifest = _read_manifest(zf, members, path)
+    if table is None:  # the format says which table: a network's unless it says ensemble
+        table = ENSEMBLE_FIELDS if manifest is not None and manifest["format"] == "loopnet-ensemble" else FIELDS
+    wanted = "loopnet-ensemble" if table is ENSEMBLE_FIELDS else "loopnet"
+    names = {n[:-4] for n in members if n.endswith(".npy")}
+    fields = {}
+    # the description first (what the other members' shapes are checked against), params last
+    order = sorted((n for n in table if n in names),
+                   key=lambda n: -1 if n == "format" else (table[n][1] not in ("scalar", "vector", "seeds")) + 2 * (n == "params"))
+    for name in order:
+        info = members[name + ".npy"]
+        kinds, rank, itemsize = table[name]
+        try:
+            shape, dtype, header = _header(zf, info, path)
+        except Exception as exc:
+            raise _damaged(path, f"member {name!r} has no readable .npy header ({type(exc).__name__}: {exc})") from None
+        if dtype.hasobject:
+            raise ModelFileError(f"{path!r}: member {name!r} holds Python objects (a pickle, which could run "
+                                 f"code when read); loopnet model files never do, so it is not read")
+        if dtype.kind not in kinds or dtype.itemsize > itemsize:
+            raise _damaged(path, f"member {name!r} has dtype {dtype}, expected "
+                           f"{'text' if kinds == 'U' else 'numbers'} of kind {kinds!r}")
+        if rank == "scalar":
+            allowed = ()
+        elif name == "sizes":
+            allowed = shape if len(shape) == 1 and shape[0] <= MAX_LAYERS else None
+        elif rank == "seeds":       # any number of members, one seed each
+            allowed = shape if len(shape) == 1 else None
+        elif rank == "inputs":      # one number per input n_0
+            allowed = (int(fields["sizes"][0]),) if "sizes" in fields else None
+        elif rank == "classes":     # one label per output, or two for a single (sigmoid) output
+            n_out = int(fields["sizes"][-1]) if "sizes" in fields else 0
+            allowed = shape if len(shape) == 1 and shape[0] <= max(n_out, 2) else None
+        elif rank in ("members", "member_rows", "member_params"):
+            M = int(fields["seeds"].shape[0]) if "seeds" in fields else -1
+            allowed = ((M,) if rank == "members" else
+                       (M, shape[1]) if rank == "member_rows" and len(shape) == 2 else
+                       (M, _param_count(fields, path)) if rank == "member_params" else None)
+        else:  # params: exactly the count the sizes imply
+            allowed = (_param_count(fields, path),)
+        if shape != allowed:
+            what = "a single value" if rank == "scalar" else (
+                f"at most {MAX_LAYERS} layer sizes" if name == "sizes" else
+                "one seed per member" if rank == "seeds" else
+                "one number per input of the network" if rank == "inputs" else
+                "one label per output of the network" if rank == "classes" else
+                "one row per member (seeds)" if rank.startswith("member") else
+                f"the {allowed[0]} numbers that sizes {[int(n) for n in fields['sizes']]} need")
+            raise _damaged(path, f"member {name!r} declares shape {shape}, expected {what}; it was not read")
+        nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        if info.file_size != header + nbytes:
+            raise _damaged(path, f"member {name!r} is {info.file_size} bytes but its header declares "
+                           f"{header + nbytes}")
+        if manifest is not None:
+            m_shape, m_dtype, m_bytes, m_sha = manifest["members"][name]
+            if (m_shape, m_dtype, m_bytes) != (shape, dtype, info.file_size):
+                raise _damaged(path, f"member {name!r} is {dtype} {shape} in {info.file_size} bytes, its manifest "
+                               f"says {m_dtype} {m_shape} in {m_bytes}")
+        if name in ("params", "history"):
+            from .validation import check_memory
+            check_memory(nbytes, f"loading {path!r}: its {int(np.prod(shape)):,} {name} numbers")
+        data = zf.read(info)        # exactly file_size bytes (zipfile stops there and checks the CRC)
+        if manifest is not None and hashlib.sha256(data).hexdigest() != manifest["members"][name][3]:
+            raise _damaged(path, f"member {name!r} does not match its SHA-256 checksum in the manifest")
+        fields[name] = np.lib.format.read_array(_io.BytesIO(data), allow_pickle=False)
+        if name == "format":
+            kind = str(fields["format"]) if fields["format"].shape == () else None
+            if kind in KINDS_OF_FILE and kind != wanted:
+                raise ModelFileError(f"{path!r} is not a loopnet {'ensemble' if wanted != 'loopnet' else 'model'} "
+                                     f"file ({KINDS_OF_FILE[kind]})")
+            if kind != wanted:
+                return fields, sorted(n[:-4] if n.endswith(".npy") else n for n in members)
+            _check_required(names, table, kind, path, manifest)
+        if name == "version":
             try:
-                shape, dtype, header = _header(zf, info, path)
-            except Exception as exc:
-                raise ModelFileError(f"{path!r} is a damaged loopnet model file: member {name!r} has no readable "
-                                     f".npy header ({type(exc).__name__}: {exc})") from None
-            if dtype.hasobject:
-                raise ModelFileError(f"{path!r}: member {name!r} holds Python objects (a pickle, which could run "
-                                     f"code when read); loopnet model files never do, so it is not read")
-            if dtype.kind not in kinds or dtype.itemsize > itemsize:
-                raise ModelFileError(f"{path!r} is a damaged loopnet model file: member {name!r} has dtype {dtype}, "
-                                     f"expected {'text' if kinds == 'U' else 'numbers'} of kind {kinds!r}")
-            if rank == "scalar":
-                allowed = ()
-            elif name == "sizes":
-                allowed = shape if len(shape) == 1 and shape[0] <= MAX_LAYERS else None
-            elif rank == "seeds":       # any number of members, one seed each
-                allowed = shape if len(shape) == 1 else None
-            elif rank == "inputs":      # one number per input n_0
-                allowed = (int(fields["sizes"][0]),) if "sizes" in fields else None
-            elif rank == "classes":     # one label per output, or two for a single (sigmoid) output
-                n_out = int(fields["sizes"][-1]) if "sizes" in fields else 0
-                allowed = shape if len(shape) == 1 and shape[0] <= max(n_out, 2) else None
-            elif rank in ("members", "member_rows", "member_params"):
-                M = int(fields["seeds"].shape[0]) if "seeds" in fields else -1
-                allowed = ((M,) if rank == "members" else
-                           (M, shape[1]) if rank == "member_rows" and len(shape) == 2 else
-                           (M, _param_count(fields, path)) if rank == "member_params" else None)
-            else:  # params: exactly the count the sizes imply
-                allowed = (_param_count(fields, path),)
-            if shape != allowed:
-                what = "a single value" if rank == "scalar" else (
-                    f"at most {MAX_LAYERS} layer sizes" if name == "sizes" else
-                    "one seed per member" if rank == "seeds" else
-                    "one number per input of the network" if rank == "inputs" else
-                    "one label per output of the network" if rank == "classes" else
-                    "one row per member (seeds)" if rank.startswith("member") else
-                    f"the {allowed[0]} numbers that sizes {[int(n) for n in fields['sizes']]} need")
-                raise ModelFileError(f"{path!r} is a damaged loopnet model file: member {name!r} declares shape "
-                                     f"{shape}, expected {what}; it was not read")
-            nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-            if info.file_size != header + nbytes:
-                raise ModelFileError(f"{path!r} is a damaged loopnet model file: member {name!r} is "
-                                     f"{info.file_size} bytes but its header declares {header + nbytes}")
-            if name in ("params", "history"):
-                from .validation import check_memory
-                check_memory(nbytes, f"loading {path!r}: its {int(np.prod(shape)):,} {name} numbers")
-            try:
-                with zf.open(info) as f:
-                    fields[name] = np.lib.format.read_array(f, allow_pickle=False)
-            except MemoryError:
-                raise
-            except Exception as exc:  # zlib.error, EOFError, BadZipFile (CRC), ValueError
-                raise ModelFileError(f"{path!r} is a damaged .npz archive (truncated or corrupt): member "
-                                     f"{name!r}: {type(exc).__name__}: {exc}") from None
-            if name == "format":
-                kind = str(fields["format"]) if fields["format"].shape == () else None
-                wanted = "loopnet-ensemble" if table is ENSEMBLE_FIELDS else "loopnet"
-                if kind in KINDS_OF_FILE and kind != wanted:
-                    raise ModelFileError(f"{path!r} is not a loopnet {'ensemble' if wanted != 'loopnet' else 'model'} "
-                                         f"file ({KINDS_OF_FILE[kind]})")
+                version = int(fields["version"])
+            except (TypeError, ValueError):
+                raise _damaged(path, f"its format version {fields['version']!r} is not a number") from None
+            if version >= 2 and manifest is None:
+                raise _damaged(path, f"it says format version {version} but has no manifest")
+            if manifest is not None and (manifest["version"], manifest["format"]) != (version, wanted):
+                raise _damaged(path, f"its manifest says {manifest['format']} version {manifest['version']}, its "
+                               f"members {wanted} version {version}")
     return fields, sorted(n[:-4] if n.endswith(".npy") else n for n in members)
 
 
@@ -288,7 +379,16 @@ def read_archive(path, table=None):
     mode = os.stat(path).st_mode
     if not stat.S_ISREG(mode):
         raise ModelFileError(f"{path!r} is {_KINDS.get(stat.S_IFMT(mode), 'not a regular file')}, not a model file")
-    return _read_fields(path, FIELDS if table is None else table)
+    return _read_fields(path, table)
+
+
+def _split_record(text):
+    """The CLI's data split as recorded: {"data": str, "seed": int, "test_size": float, "validation_size": float}."""
+    record = json.loads(text)
+    if not isinstance(record, dict) or set(record) != {"data", "seed", "test_size", "validation_size"}:
+        raise ValueError(f"its split record {text!r} is not the data, seed, test_size and validation_size")
+    return dict(data=str(record["data"]), seed=int(record["seed"]), test_size=record["test_size"],
+                validation_size=record["validation_size"])
 
 
 def load(path, backend="loops"):
@@ -316,9 +416,9 @@ def load(path, backend="loops"):
         version = int(fields["version"])
     except (KeyError, TypeError, ValueError):
         raise ModelFileError(f"{path!r} is a loopnet model file without a readable format version") from None
-    if version != VERSION:
+    if version not in READABLE_VERSIONS:
         raise ModelFileError(f"{path!r} has loopnet model format version {version}; this loopnet "
-                             f"reads version {VERSION}")
+                             f"reads version {VERSION} and older")
     try:
         sizes = [int(s) for s in fields["sizes"]]
         has_bias = bool(fields["has_bias"])
@@ -335,12 +435,10 @@ def load(path, backend="loops"):
                                    output_activation=str(fields["output_activation"]), loss=str(fields["loss"]),
                                    backend=backend, dtype=dtype)
         if "preprocessing" in fields:
-            from .datasets import Preprocessing
-            net.preprocessing = Preprocessing(fields["preprocessing_offset"], fields["preprocessing_scale"],
-                                              fields.get("classes"), str(fields["preprocessing"]))
-            if net.preprocessing.offset.size != sizes[0]:
-                raise ValueError(f"its preprocessing has {net.preprocessing.offset.size} features, the network "
-                                 f"{sizes[0]} inputs")
+            from .preprocessing import Preprocessing
+            net.preprocessing = Preprocessing.from_fields(fields, sizes)
+        if "split" in fields:
+            net.data_split = _split_record(str(fields["split"]))
         return net
     except (KeyError, ValueError, TypeError) as exc:
         raise ModelFileError(f"{path!r} is a damaged loopnet model file: {exc}") from None

@@ -43,7 +43,8 @@ def _new_figure(ncols, width, height):
 
 def _save(fig, path):
     if path is not None:
-        fig.savefig(str(path), format="png", dpi=100, bbox_inches="tight")
+        from .writing import write_file
+        write_file(path, lambda f: fig.savefig(f, format="png", dpi=100, bbox_inches="tight"))
 
 
 def _has(values):

@@ -309,18 +309,30 @@ def test_load_digits_without_sklearn(monkeypatch):
     assert str(err.value) == "load_digits needs scikit-learn: pip install 'loopnet[sklearn]'"
 
 
-def test_module_imports_only_numpy_and_stdlib():
+def test_data_modules_import_only_numpy_and_stdlib():
+    """At module level the data package imports the standard library, NumPy and itself (and the
+    preprocessing module); scikit-learn only inside load_digits."""
     import ast
     import inspect
+    import pkgutil
 
-    tree = ast.parse(inspect.getsource(ds))
-    top = set()
-    for node in tree.body:  # module level only; load_digits imports inside
-        if isinstance(node, ast.Import):
-            top |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            top.add((node.module or "").split(".")[0])
-    assert top <= {"gzip", "math", "numbers", "os", "pickle", "struct", "zlib", "numpy"}
+    import loopnet.data as data
+    import loopnet.preprocessing as pre
+
+    modules = [data, pre] + [__import__(f"loopnet.data.{m.name}", fromlist=["x"])
+                             for m in pkgutil.iter_modules(data.__path__)]
+    assert len(modules) >= 7
+    for module in modules:
+        top = set()
+        for node in ast.parse(inspect.getsource(module)).body:  # module level only
+            if isinstance(node, ast.Import):
+                top |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                top.add((node.module or "").split(".")[0])
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level == 1 or node.module == "preprocessing", (module.__name__, node.module)
+        assert top <= {"gzip", "math", "numbers", "os", "pickle", "struct", "zlib", "numpy", "__future__"}, \
+            (module.__name__, top)
 
 
 # ---------------------------------------------------------------------------

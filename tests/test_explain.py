@@ -356,7 +356,7 @@ def test_run_cli_own_network_and_errors(tmp_path):
         assert out.getvalue() == ""
 
 
-@pytest.mark.skipif(not (ROOT / "loopnet" / "cli.py").exists(), reason="loopnet/cli.py (another issue) not written yet")
+@pytest.mark.skipif(not (ROOT / "loopnet" / "cli").exists(), reason="the loopnet command is not written yet")
 def test_subprocess_cli():
     r = subprocess.run([sys.executable, "-m", "loopnet", "explain", "--example", "by-hand-3-2-1", "--full"], cwd=ROOT,
                        capture_output=True, text=True, timeout=120)

@@ -64,7 +64,7 @@ def test_save_refuses_a_symlink_cycle(tmp_path):
     a, b = tmp_path / "a.npz", tmp_path / "b.npz"
     a.symlink_to(b)
     b.symlink_to(a)
-    with pytest.raises(OSError, match=r"cannot save to .*a\.npz"):
+    with pytest.raises(OSError, match=r"cannot write .*a\.npz"):
         net().save(a)
 
 
@@ -85,7 +85,7 @@ def test_save_refuses_devices_directly_and_through_a_symlink(tmp_path, device):
         net().save(device)
     link = tmp_path / "m.npz"
     link.symlink_to(device)
-    with pytest.raises(ValueError, match=rf"where the symlink .*m\.npz.* leads.*{device}|{device}.*where the symlink"):
+    with pytest.raises(ValueError, match=rf"m\.npz.*character device.*the symlink leads to .*{device}"):
         net().save(link)
 
 
@@ -112,10 +112,21 @@ def _with_member(src, dst, name, data, replace=False):
         zout.writestr(name, data)
 
 
+def save_v1(network, path):
+    """A format-1 model file (no manifest), as loopnet wrote before version 2: np.savez of the members."""
+    fields = dict(format=np.array("loopnet"), version=np.array(1, dtype=np.int64),
+                  sizes=np.array(network.sizes, dtype=np.int64), activation=np.array(network.activation),
+                  output_activation=np.array(network.output_activation), loss=np.array(network.loss_name),
+                  dtype=np.array(network.dtype.name), has_bias=np.array(network.has_bias), params=network.params)
+    np.savez(path, **fields)
+
+
 @pytest.fixture
 def saved(tmp_path):
+    """A version-1 file: the per-member checks below hold for files without a manifest too (a version-2
+    file's manifest refuses these edits earlier; see tests/test_io_v2.py)."""
     path = tmp_path / "good.npz"
-    net().save(path)
+    save_v1(net(), path)
     return path
 
 
@@ -259,7 +270,7 @@ def test_cli_refuses_one_path_for_model_and_plot(tmp_path):
 
 @pytest.mark.parametrize("flag", ["--save", "--plot"])
 @pytest.mark.parametrize("value, needle", [("", "the path is empty"), ("   ", "the path is empty"),
-                                           ("/dev/null", "is not a regular file")])
+                                           ("/dev/null", "not a regular file")])
 def test_cli_refuses_empty_and_special_output_paths(flag, value, needle):
     one_line_exit_2(cli("train", "--data", "xor", "--epochs", "1", flag, value), needle)
 
@@ -267,7 +278,7 @@ def test_cli_refuses_empty_and_special_output_paths(flag, value, needle):
 def test_cli_refuses_a_fifo_output(tmp_path):
     os.mkfifo(tmp_path / "p.npz")
     one_line_exit_2(cli("train", "--data", "xor", "--epochs", "1", "--save", str(tmp_path / "p.npz"), timeout=60),
-                    "is not a regular file")
+                    "not a regular file")
 
 
 class _Plant:

@@ -214,7 +214,8 @@ def chart(rows, path):
     ax.set_title("train_epoch, float64: speed-up over loopnet's NumPy twin")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    from ..writing import write_file
+    write_file(path, lambda f: fig.savefig(f, format="png", dpi=110))
     plt.close(fig)
 
 
@@ -273,7 +274,7 @@ def main(results, out=".", cold_start=True):
         parts.append("")
     chart(rows, os.path.join(out, "speedup.png"))
     parts += ["![speed-up over numpy](speedup.png)", ""]
-    with open(os.path.join(out, "report.md"), "w") as f:
-        f.write("\n".join(parts))
+    from ..writing import write_text
+    write_text(os.path.join(out, "report.md"), "\n".join(parts), inputs={"the results file": results})
     print("\n".join(parts))
     return 0

@@ -124,8 +124,9 @@ def run(args, out=None, err=None):
         text = render(d)
         path = getattr(args, "out", None)
         if path:
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(text)
+            from ..writing import write_text
+            write_text(path, text, inputs={"--weights": getattr(args, "weights", None),
+                                           "--biases": getattr(args, "biases", None)}, argname="--out")
     except (ValueError, TypeError, KeyError, OSError) as e:
         msg = e.args[0] if (isinstance(e, KeyError) and e.args) else str(e)
         print(f"loopnet explain: error: {msg}".replace("\n", " "), file=err)

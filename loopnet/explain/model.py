@@ -152,8 +152,8 @@ class Derivation:
         finally:
             self.reading = keep
         if path is not None:
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(page)
+            from ..writing import write_text
+            write_text(path, page)
         return page
 
     def _repr_markdown_(self):
