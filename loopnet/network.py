@@ -13,7 +13,7 @@ from numpy.typing import ArrayLike
 from . import validation as v
 from .activations import ACTIVATIONS, ALIASES
 from .backends import BACKENDS, Spec
-from .kernels.layout import split_params
+from .kernels.layout import Layout
 from .kernels.loss import ARGMAX, NO_ACCURACY, THRESHOLD
 from .losses import LOSSES
 from .options import TrainingOptions, sample_weights
@@ -102,7 +102,7 @@ class _ParamList(_FixedList):
     def __setitem__(self, index, value):
         if isinstance(index, slice):
             targets = range(len(self))[index]
-            values = list(value)
+            values = [np.array(x) if isinstance(x, np.ndarray) else x for x in value]   # read every source first
             if len(values) != len(targets):
                 raise ValueError(f"{self._what}[{index.start}:{index.stop}] = ... got {len(values)} arrays for "
                                  f"{len(targets)} layers; the number of layers cannot change")
@@ -165,7 +165,7 @@ class Network:
         sizes = v.check_sizes(sizes)
         dt = v.dtype_of(dtype)
         draw_w, draw_b = v.choice(init, INITS, "init")
-        n = sum(sizes[l] * sizes[l - 1] + (sizes[l] if bias else 0) for l in range(1, len(sizes)))
+        n = Layout(sizes, bias).n_params
         widest = max(sizes[l] * sizes[l - 1] for l in range(1, len(sizes)))
         # θ in its dtype, plus the float64 draws of one layer and their concatenation on the way
         v.check_memory(n * dt.itemsize + (n + widest) * 8, f"Network(sizes={sizes}) with {n:,} parameters")
@@ -226,12 +226,7 @@ class Network:
         acts = [hidden.code] * (len(sizes) - 2) + [output.code]
         self._spec = Spec(np.asarray(sizes, dtype=np.int64), np.asarray(acts, dtype=np.int64),
                           self._has_bias, lossdef.code)
-        parts = []
-        for l in range(len(Ws)):
-            parts.append(np.asarray(Ws[l], dtype=self.dtype).ravel())
-            if bs is not None:
-                parts.append(np.asarray(bs[l], dtype=self.dtype).ravel())
-        self._theta = np.ascontiguousarray(np.concatenate(parts), dtype=self.dtype)
+        self._theta = self._layout.join(Ws, bs, self.dtype)
         self.preprocessing = None  # a loopnet.datasets.Preprocessing the inputs need (set by the CLI; saved)
 
     # ---- parameters -----------------------------------------------------------------
@@ -241,7 +236,7 @@ class Network:
     def weights(self) -> list[np.ndarray]:
         """List of L arrays; weights[i] is W of layer i+1, shape (n_{i+1}, n_i). Views into :attr:`params`:
         ``net.weights[0][1, 2] = 0.5`` and ``net.weights[0] = W`` (same shape) change the network."""
-        Ws, _ = split_params(self._theta, self._sizes, self._has_bias)
+        Ws, _ = self._layout.split(self._theta)
         return _ParamList(Ws, "weights", self._dtype)
 
     @weights.setter
@@ -253,7 +248,7 @@ class Network:
         """List of L arrays of shape (n_{i+1},) (views into :attr:`params`), or None for a network without biases."""
         if not self._has_bias:
             return None
-        _, bs = split_params(self._theta, self._sizes, True)
+        _, bs = self._layout.split(self._theta)
         return _ParamList(bs, "biases", self._dtype)
 
     @biases.setter
@@ -270,6 +265,9 @@ class Network:
                    else f"{len(values)} entries" if hasattr(values, "__len__") else type(values).__name__)
             raise ValueError(f"Network.{name} = ... needs a list of {len(current)} arrays with shapes "
                              f"{[a.shape for a in current]}; got {got}")
+        # every source read (copied) before any target is written: the sources may be views of θ
+        # (``net.weights = [net.weights[1], net.weights[0]]``)
+        values = [np.array(x) if isinstance(x, np.ndarray) else x for x in values]
         before = self._theta.copy()
         try:
             for i, val in enumerate(values):
@@ -277,6 +275,11 @@ class Network:
         except BaseException:
             self._theta[...] = before   # all layers or none
             raise
+
+    @property
+    def _layout(self) -> Layout:
+        """Where each W^l and b^l sits in θ (made on access, like the views: never stale)."""
+        return Layout(self._sizes, self._has_bias)
 
     @property
     def params(self) -> np.ndarray:
@@ -376,7 +379,7 @@ class Network:
         return self._unflatten(value, flat)
 
     def _unflatten(self, value, flat):
-        dW, db = split_params(flat, self._sizes, self._has_bias)
+        dW, db = self._layout.split(flat)
         return Gradients(float(value), dW, db, flat)
 
     def loss(self, X: ArrayLike, Y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:

@@ -30,13 +30,13 @@ from .kernels.loss import NO_ACCURACY
 from .kernels.training import ADAM
 from .losses import SSE
 from .options import OPTIMIZERS, TrainingOptions, batch_size_for  # noqa: F401 (re-exported)
-WORK_PER_CALL = 2e7  # multiply-adds per compiled call when epochs are batched together (~10 ms)
+WORK_PER_CALL = 2e7  # multiply-adds per compiled call when epochs are batched together
 # An epoch of more than this many multiply-adds is run as pieces of whole mini-batches, one compiled call
 # per piece: Python gets control back between pieces, so a second Ctrl-C abandons the epoch within about a
 # piece instead of after the whole epoch. The first piece holds about WORK_PER_CALL multiply-adds; from then
-# on each piece is sized from the measured time of the one before to last about PIECE_SECONDS (a call costs
-# ~0.1-0.3 ms of its own, so pieces sized by work alone, 0.3 ms on a 784-256-256-10 net, made such epochs
-# 15-30% slower than one call).
+# on each piece is sized from the measured time of the one before to last about PIECE_SECONDS (a call has a
+# cost of its own, so pieces sized by work alone made such epochs slower than one call: the measurements are
+# in docs/benchmarks.md, "Measurements behind the constants").
 SPLIT_EPOCH_WORK = 4 * WORK_PER_CALL
 PIECE_SECONDS = 0.05
 PIECE_GROWTH = 8        # a piece is at most this many times the one before (and at least 1/this)

@@ -23,6 +23,7 @@ import numpy as np
 from .activations import BY_CODE, SIGMOID, SOFTMAX
 from .jit import python_version
 from .losses import CROSS_ENTROPY, SSE, loss_scale
+from .kernels.layout import Layout
 from .kernels.loss import ARGMAX, THRESHOLD
 from .kernels.training import SGD
 
@@ -31,14 +32,8 @@ _loss_scale = python_version(loss_scale)
 
 
 def layer_params(theta, sizes, has_bias, l):
-    """(W^l, b^l or None) as views into theta."""
-    off = 0
-    for i in range(1, l):
-        off += sizes[i] * sizes[i - 1] + (sizes[i] if has_bias else 0)
-    n_out, n_in = sizes[l], sizes[l - 1]
-    W = theta[off:off + n_out * n_in].reshape(n_out, n_in)
-    b = theta[off + n_out * n_in:off + n_out * n_in + n_out] if has_bias else None
-    return W, b
+    """(W^l, b^l or None) as views into theta (:class:`loopnet.kernels.layout.Layout`)."""
+    return Layout(sizes, has_bias).layer(theta, l)
 
 
 def weighted_input(W, b, a_prev):
@@ -192,6 +187,10 @@ def train_epochs(theta, X, Y, sw, orders, sizes, acts, has_bias, loss, batch_siz
         for start in range(0, N, batch_size):
             rows = orders[e, start:start + batch_size]
             xb, yb, sb = X[rows], Y[rows], sw[rows]
+            if not np.any(sb != 0):                 # every s_n = 0: no loss to descend, no step
+                if task:
+                    correct += count_correct(feedforward(theta, xb, sizes, acts, has_bias)[1][-1], yb, task)
+                continue
             value, a_L = _backpropagate(grad, theta, xb, yb, sb, sizes, acts, has_bias, loss)
             if not np.isfinite(value):
                 finite = False

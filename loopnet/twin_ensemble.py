@@ -20,6 +20,7 @@ import numpy as np
 
 from .activations import BY_CODE, SIGMOID, SOFTMAX
 from .jit import python_version
+from .kernels.layout import Layout
 from .kernels.training import SGD
 from .losses import CROSS_ENTROPY, SSE, loss_scale
 
@@ -27,14 +28,8 @@ _loss_scale = python_version(loss_scale)
 
 
 def layer_params(theta, sizes, has_bias, l):
-    """(W^l (M, n_l, n_{l−1}), b^l (M, n_l) or None) as views into θ (M, P)."""
-    off = 0
-    for i in range(1, l):
-        off += sizes[i] * sizes[i - 1] + (sizes[i] if has_bias else 0)
-    M, n_out, n_in = theta.shape[0], sizes[l], sizes[l - 1]
-    W = theta[:, off:off + n_out * n_in].reshape(M, n_out, n_in)
-    b = theta[:, off + n_out * n_in:off + n_out * n_in + n_out] if has_bias else None
-    return W, b
+    """(W^l (M, n_l, n_{l−1}), b^l (M, n_l) or None) as views into θ (M, P) (:class:`loopnet.kernels.layout.Layout`)."""
+    return Layout(sizes, has_bias).layer(theta, l)
 
 
 def feedforward(theta, X, sizes, acts, has_bias):
@@ -106,16 +101,6 @@ def gather(src, orders, e, rows, M):
     return src[s, np.broadcast_to(idx, (M, idx.shape[1]))]
 
 
-def weight_mask(sizes, has_bias, P):
-    """True at the positions of θ that hold weights (L2 decays weights, not biases)."""
-    mask = np.zeros(P, dtype=bool)
-    off = 0
-    for l in range(1, len(sizes)):
-        mask[off:off + sizes[l] * sizes[l - 1]] = True
-        off += sizes[l] * sizes[l - 1] + (sizes[l] if has_bias else 0)
-    return mask
-
-
 def train_members(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
                   lr, momentum, decay, betas, state, step, epoch_loss, stopped, first_epoch):
     """The same epochs as :func:`loopnet.kernels.ensemble.train_members`, all members in each matrix product."""
@@ -124,7 +109,7 @@ def train_members(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, 
     lr_c, mom_c, dec_c = lr[:, None], momentum[:, None], decay[:, None]
     beta1, beta2, eps = betas[0], betas[1], betas[2]
     one = theta.dtype.type(1)
-    wmask = weight_mask(sizes, has_bias, P)
+    wmask = Layout(sizes, has_bias).weight_mask()
     grad = np.empty_like(theta)
     for e in range(orders.shape[1]):
         backup, state_backup, step_backup = theta.copy(), state.copy(), step.copy()

@@ -37,6 +37,7 @@ from numba import prange
 from ..jit import cast_like, kernel, one_of, parallel_kernel, zero_of
 from ..activations import IDENTITY, RELU, SIGMOID, SOFTMAX, TANH
 from ..losses import CROSS_ENTROPY, SSE, loss_scale
+from .layout import param_offset
 from .loss import softplus
 from .training import SGD, train_epochs
 from .vexp import vexp, vsigmoid
@@ -47,12 +48,9 @@ from .vexp import vexp, vsigmoid
 @kernel
 def block_layer(th, sizes, has_bias, zeros, l, lanes):
     """(W^l (n_l, n_{l−1}, lanes), b^l (n_l, lanes)) as views into a block's flat θ; without biases
-    b^l is the all-zero ``zeros``. θ's order per member is the network's (W^l row by row, then b^l)."""
-    off = 0
-    for i in range(1, l):
-        off += sizes[i] * sizes[i - 1]
-        if has_bias:
-            off += sizes[i]
+    b^l is the all-zero ``zeros``. θ's order per member is the network's (W^l row by row, then b^l):
+    the offset is :func:`loopnet.kernels.layout.param_offset`, times lanes."""
+    off = param_offset(sizes, has_bias, l)
     n_out = sizes[l]
     n_in = sizes[l - 1]
     W = th[off * lanes:(off + n_out * n_in) * lanes].reshape(n_out, n_in, lanes)
@@ -116,6 +114,8 @@ def store_block(theta, th, m0, lanes):
 def weighted_input(z, W, b, a_prev):
     """z^l_njm = Σ_k w^l_jkm a^{l−1}_nkm + b^l_jm, for every member m of the block.
 
+    Reproduces :func:`loopnet.kernels.forward.weighted_input` member by member.
+
     z (nb, n_l, lanes); W (n_l, n_{l−1}, lanes); b (n_l, lanes); a_prev (nb, n_{l−1}, lanes).
     Loop order j, k, n, m: each w_jk· (lanes numbers) is read once per batch, not once per example
     (a block's W is lanes times a network's; the sums over k keep their order).
@@ -135,7 +135,9 @@ def weighted_input(z, W, b, a_prev):
 def activate_layer(a, z, act):
     """a^l_njm = σ(z^l_njm); softmax: a_njm = e^{z_njm − c_nm} / Σ_i e^{z_nim − c_nm}, c_nm = max_i z_nim.
 
-    The sigmoid and the softmax's exp use :func:`vexp`, which vectorises across members.
+    Reproduces :func:`loopnet.kernels.vexp.activate_layer_vexp` (the speed layer's
+    :func:`loopnet.kernels.forward.activate_layer`) member by member: the sigmoid and the softmax's
+    exp use :func:`vexp`, which vectorises across members.
     """
     lanes = z.shape[2]
     if act == SOFTMAX:
@@ -176,7 +178,8 @@ def activate_layer(a, z, act):
 
 @kernel
 def derivative_layer(d, z, a, act):
-    """d_njm = d_njm · σ'(z_njm), σ' written with a = σ(z): sigmoid a(1−a), tanh 1−a², relu [z > 0], identity 1."""
+    """d_njm = d_njm · σ'(z_njm), σ' written with a = σ(z): sigmoid a(1−a), tanh 1−a², relu [z > 0], identity 1
+    (:func:`loopnet.activations.derivative`, the σ' of BP1 and BP2, for a whole layer of a block)."""
     lanes = z.shape[2]
     if act == IDENTITY:
         return
@@ -209,6 +212,8 @@ def feedforward(th, sizes, acts, has_bias, zeros, zbuf, abuf, B, nb, lanes):
 @kernel
 def loss_terms(out, a, z, y, act, loss):
     """out_m = Σ_n Σ_j e(a_njm, z_njm, y_njm), the unscaled loss of each member (float64).
+
+    Reproduces :func:`loopnet.kernels.loss.loss_terms` member by member with every s_n = 1.
 
     squared losses: e = (a − y)²; sigmoid cross-entropy: e = softplus(z) − y z;
     softmax cross-entropy: e_nm = Σ_j y_njm (logsumexp_j(z_njm) − z_njm).
@@ -243,10 +248,15 @@ def loss_terms(out, a, z, y, act, loss):
 
 
 # ---- backpropagation: BP1–BP4 with a member index ----------------------------------------------
+# Each is the component kernel of the same name in kernels/backward.py with one more loop, over the
+# member m, innermost; tests/test_ensemble_equations.py checks each against it member by member.
 
 @kernel
 def output_error(delta, a, z, y, act, loss, scale):
     """BP1: δ^L_njm = ∂L/∂a^L_njm · σ'(z^L_njm), ∂L/∂a_njm = 2·scale·(a_njm − y_njm) (squared losses).
+
+    Reproduces :func:`loopnet.kernels.backward.output_error` member by member with every sample
+    weight s_n = 1 (a fit with sample weights runs :func:`train_each`, which calls that kernel itself).
 
     Softmax: δ_njm = a_njm (g_njm − Σ_i g_nim a_nim), g = ∂L/∂a. Cross-entropy, through σ in one
     step: sigmoid δ = scale·(a − y); softmax δ_njm = scale·(a_njm Σ_i y_nim − y_njm).
@@ -285,28 +295,31 @@ def output_error(delta, a, z, y, act, loss, scale):
 
 @kernel
 def hidden_error(delta, W_next, delta_next, z, a, act):
-    """BP2: δ^l_nkm = (Σ_j w^{l+1}_jkm δ^{l+1}_njm) · σ'(z^l_nkm).
+    """BP2: δ^l_njm = (Σ_k w^{l+1}_kjm δ^{l+1}_nkm) · σ'(z^l_njm), for every member m of the block.
 
-    Forward, this was: z^{l+1}_njm = Σ_k w^{l+1}_jkm a^l_nkm + b_jm, a^l_nkm = σ(z^l_nkm).
+    Reproduces :func:`loopnet.kernels.backward.hidden_error` member by member, with its index
+    letters: j a neuron of layer l, k a neuron of layer l+1 (the layer the error comes back from).
     delta, z, a (nb, n_l, lanes); W_next (n_{l+1}, n_l, lanes); delta_next (nb, n_{l+1}, lanes).
-    Loop order j, k, n, m: W^{l+1} is read once per batch (the sums over j keep their order).
+    Loop order k, j, n, m: W^{l+1} is read once per batch (each sum over k keeps its order).
     """
     lanes = delta.shape[2]
     for n in range(delta.shape[0]):
-        for k in range(delta.shape[1]):
+        for j in range(delta.shape[1]):
             for m in range(lanes):
-                delta[n, k, m] = zero_of(delta[n, k, m])
-    for j in range(W_next.shape[0]):         # neuron j of layer l+1
-        for k in range(delta.shape[1]):      # neuron k of layer l
-            for n in range(delta.shape[0]):
-                for m in range(lanes):
-                    delta[n, k, m] += W_next[j, k, m] * delta_next[n, j, m]
+                delta[n, j, m] = zero_of(delta[n, j, m])
+    for k in range(W_next.shape[0]):         # neuron k of layer l+1
+        for j in range(delta.shape[1]):      # neuron j of layer l
+            for n in range(delta.shape[0]):  # example n of the batch
+                for m in range(lanes):       # member m: innermost, SIMD across members
+                    delta[n, j, m] += W_next[k, j, m] * delta_next[n, k, m]
     derivative_layer(delta, z, a, act)
 
 
 @kernel
 def bias_gradient(db, delta):
-    """BP3: ∂L/∂b^l_jm = Σ_n δ^l_njm.   db (n_l, lanes); delta (nb, n_l, lanes)."""
+    """BP3: ∂L/∂b^l_jm = Σ_n δ^l_njm.   db (n_l, lanes); delta (nb, n_l, lanes).
+
+    Reproduces :func:`loopnet.kernels.backward.bias_gradient` member by member (j a neuron of layer l)."""
     lanes = db.shape[1]
     for j in range(db.shape[0]):
         for m in range(lanes):
@@ -321,7 +334,8 @@ def bias_gradient(db, delta):
 def weight_gradient(dW, delta, a_prev):
     """BP4: ∂L/∂w^l_jkm = Σ_n δ^l_njm a^{l−1}_nkm.   dW (n_l, n_{l−1}, lanes).
 
-    Forward, this was: z^l_njm = Σ_k w^l_jkm a^{l−1}_nkm + b_jm, so ∂z_njm/∂w_jkm = a_nkm.
+    Reproduces :func:`loopnet.kernels.backward.weight_gradient` member by member (j a neuron of
+    layer l, k of layer l−1). Forward, this was: z^l_njm = Σ_k w^l_jkm a^{l−1}_nkm + b_jm, so ∂z_njm/∂w_jkm = a_nkm.
     Loop order j, k, n, m: each dW_jk· is written once per batch (the sums over n keep their order).
     """
     lanes = dW.shape[2]
@@ -403,12 +417,11 @@ def adam_update(th, grad, mom1, mom2, lr, beta1, beta2, eps, t):
 def add_weight_decay(grad, th, sizes, has_bias, decay):
     """L2 (Nielsen's network2): ∂/∂w_jkm gains decay_m · w_jkm, decay_m = λ_m / n. Weights only."""
     lanes = decay.shape[0]
-    off = 0
     for l in range(1, sizes.shape[0]):
+        off = param_offset(sizes, has_bias, l)
         for i in range(off, off + sizes[l] * sizes[l - 1]):
             for m in range(lanes):
                 grad[i * lanes + m] += decay[m] * th[i * lanes + m]
-        off += sizes[l] * sizes[l - 1] + (sizes[l] if has_bias else 0)
 
 
 @kernel
@@ -605,16 +618,17 @@ forward_members_parallel = parallel_kernel(forward_members, "forward_members_par
 # ---- members one at a time, on all cores: for networks too big for member-innermost blocks ------
 
 @kernel
-def train_each(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
-               lr, momentum, decay, betas, state, step, epoch_loss, stopped, first_epoch, lanes):
+def train_each(theta, X, Y, sw, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
+               lr, momentum, decay, betas, state, step, epoch_loss, stopped, first_epoch):
     """What :func:`train_members` computes, member after member with the single-network kernel
     :func:`loopnet.kernels.training.train_epochs` (so each member is bitwise ``Network.fit``), the
     members spread over the cores by :data:`train_each_parallel`.
 
     For a big network a member alone fills the vector units (its kernels are register-blocked
     over examples and neurons), and a block of members would keep lanes copies of θ in cache:
-    :func:`loopnet.ensemble.use_blocks` picks this kernel then. ``lanes`` is unused (same arguments
-    as train_members). Each member's per-epoch losses go to epoch_loss[:, m] (E, M).
+    :func:`loopnet.ensemble.use_blocks` picks this kernel then, and whenever sample weights are given:
+    sw (1 or M, N) are the s_n of :func:`~loopnet.kernels.training.train_epochs` (one row for all
+    members, or one per member). Each member's per-epoch losses go to epoch_loss[:, m] (E, M).
     """
     M, P = theta.shape
     E = orders.shape[1]
@@ -636,8 +650,8 @@ def train_each(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, opt
         t = step[m:m + 1]
         losses = np.empty(E)
         correct = np.zeros(E, dtype=np.int64)
-        ones = np.ones(X.shape[1], dtype=theta.dtype)  # sample weights: every example counts once
-        done = train_epochs(theta[m], X[xm], Y[xm], ones, orders[om], sizes, acts, has_bias, loss, batch_size,
+        sm = m if sw.shape[0] > 1 else 0
+        done = train_epochs(theta[m], X[xm], Y[xm], sw[sm], orders[om], sizes, acts, has_bias, loss, batch_size,
                             optimizer, hyper, state[m], t, 0, losses, correct)
         for e in range(E):
             epoch_loss[e, m] = losses[e] if e < done else np.nan
