@@ -18,7 +18,7 @@ when ``lr``, ``momentum`` or ``l2`` are arrays. Shuffles:
 | one integer per member | those of ``Network.fit(seed=seed[i])`` |
 
 Backends: ``loops`` (the kernels of :mod:`loopnet.kernels.ensemble`, blocks of members on all
-cores), ``numpy`` (:mod:`loopnet.twin_ensemble`, batched matrix products), ``python`` (the loop
+cores), ``numpy`` (:mod:`loopnet.twin` with a member axis, batched matrix products), ``python`` (the loop
 kernels uncompiled).
 """
 from __future__ import annotations
@@ -59,7 +59,7 @@ class _Backend:
     | kernel | runs | chosen when (:func:`use_blocks`) |
     |---|---|---|
     | ``train_members`` | blocks of members, the member index innermost (SIMD across members) | small networks: n_params × batch_size < ``BLOCK_WORK`` |
-    | ``train_each`` | ``training.train_epochs`` per member (bitwise ``Network.fit``) | bigger ones: one member already fills the vector units; and any fit with sample weights |
+    | ``train_each`` | ``training.train_epochs`` per member (bitwise ``Network.fit``) | bigger ones: one member already fills the vector units |
 
     Either runs its members (or blocks) on all cores when there is more than one.
     """
@@ -75,7 +75,7 @@ class _Backend:
         train_members' (θ, X, Y, orders, …, lanes)."""
         M = args[0].shape[0]                             # args[0]: θ (M, P)
         if blocks:
-            self._run(self._train, self._train_parallel, M > args[-1], args)    # args[-1]: lanes
+            self._run(self._train, self._train_parallel, M > args[-1], args[:3] + (sw,) + args[3:])  # args[-1]: lanes
         else:
             sizes, batch = args[4], int(args[8])         # the largest layer's multiply-adds per batch
             work = batch * max(int(sizes[l]) * int(sizes[l - 1]) for l in range(1, len(sizes)))
@@ -115,13 +115,13 @@ def block_lanes(M, n_params, batch, sizes, threads=None):
 
 
 def _numpy_forward(out, value, theta, X, Y, sizes, acts, has_bias, loss, chunk, lanes):
-    from . import twin_ensemble
-    twin_ensemble.forward_members(out, value, theta, X, Y, sizes, acts, has_bias, loss)
+    from . import twin
+    twin.forward_members(out, value, theta, X, Y, sizes, acts, has_bias, loss)
 
 
 def _numpy_train(*args):
-    from . import twin_ensemble
-    twin_ensemble.train_members(*args[:-1])
+    from . import twin
+    twin.train_members(*args[:-1])       # all but lanes
 
 
 def _numpy_each(theta, X, Y, sw, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
@@ -475,7 +475,7 @@ class Ensemble:
         chunk = int(max(1, min(max(epochs, 1), ORDERS_BYTES // (8 * N * n_orders))))
         s = p._spec
         lanes = block_lanes(M, p.n_params, int(batch_size), p.sizes)
-        blocks = sw is None and use_blocks(p.n_params, int(batch_size))
+        blocks = use_blocks(p.n_params, int(batch_size))
         if sw is None:
             sw = np.ones((1, N), dtype=p.dtype)
         done = 0

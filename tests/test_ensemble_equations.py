@@ -60,12 +60,13 @@ def _outputs(rng, act):
 def test_output_error_bp1(act, loss):
     rng = np.random.default_rng(2)
     z, a, y = _outputs(rng, act)
+    sw = np.ascontiguousarray(rng.random((NB, LANES)) * 2)        # s_nm: each member its own weights
+    scale = np.linspace(0.1, 0.6, LANES)                         # and its own loss scale
     delta = np.empty_like(z)
-    ek.output_error(delta, a, z, y, act, loss, 0.3)
-    ones = np.ones(NB)
+    ek.output_error(delta, a, z, y, sw, act, loss, scale)
     for m in range(LANES):
         dm = np.empty((NB, N_L))
-        backward.output_error(dm, member(a, m), member(z, m), member(y, m), ones, act, loss, 0.3)
+        backward.output_error(dm, member(a, m), member(z, m), member(y, m), member(sw, m), act, loss, scale[m])
         np.testing.assert_allclose(delta[..., m], dm, rtol=RTOL, atol=1e-15)
 
 
@@ -73,11 +74,11 @@ def test_output_error_bp1(act, loss):
 def test_loss_terms(act, loss):
     rng = np.random.default_rng(3)
     z, a, y = _outputs(rng, act)
+    sw = np.ascontiguousarray(rng.random((NB, LANES)) * 2)
     out = np.empty(LANES)
-    ek.loss_terms(out, a, z, y, act, loss)
-    ones = np.ones(NB)
+    ek.loss_terms(out, a, z, y, sw, act, loss)
     for m in range(LANES):
-        expect = lk.loss_terms(member(a, m), member(z, m), member(y, m), ones, act, loss)
+        expect = lk.loss_terms(member(a, m), member(z, m), member(y, m), member(sw, m), act, loss)
         np.testing.assert_allclose(out[m], expect, rtol=1e-11)
 
 

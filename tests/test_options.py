@@ -113,3 +113,19 @@ def test_swapping_layers_reads_every_source_first():
     b0, b1 = net.biases[0].copy(), net.biases[1].copy()
     net.biases[0:2] = [net.biases[1], net.biases[0]]
     assert np.array_equal(net.biases[0], b1) and np.array_equal(net.biases[1], b0)
+
+
+def test_member_blocks_take_sample_weights_like_network_fit():
+    """The member-innermost kernels (loops backend, small networks) weight the loss as Network.fit does,
+    skip a member's all-zero mini-batch, and keep per-member weights apart."""
+    from loopnet.ensemble import use_blocks
+    assert use_blocks(9, 2)
+    sw = np.stack([[1.0, 2.0, 0.0, 1.0], [0.0, 0.0, 1.0, 3.0]])
+    for opt in ("sgd", "adam"):
+        ens = ln.Ensemble([2, 2, 1], seeds=range(2))
+        curves = ens.fit(X, Y, epochs=4, batch_size=2, shuffle=False, optimizer=opt, sample_weight=sw)
+        for m in range(2):
+            net = ln.Network([2, 2, 1], seed=m, backend="numpy")
+            hist = net.fit(X, Y, epochs=4, batch_size=2, shuffle=False, optimizer=opt, sample_weight=sw[m])
+            np.testing.assert_allclose(ens.params[m], net.params, rtol=1e-9)
+            np.testing.assert_allclose(curves[m], hist.loss, rtol=1e-9)

@@ -210,10 +210,11 @@ def feedforward(th, sizes, acts, has_bias, zeros, zbuf, abuf, B, nb, lanes):
 # ---- the loss ----------------------------------------------------------------------------------
 
 @kernel
-def loss_terms(out, a, z, y, act, loss):
-    """out_m = Σ_n Σ_j e(a_njm, z_njm, y_njm), the unscaled loss of each member (float64).
+def loss_terms(out, a, z, y, sw, act, loss):
+    """out_m = Σ_n s_nm Σ_j e(a_njm, z_njm, y_njm), the unscaled loss of each member (float64);
+    sw (nb, lanes) the sample weights of each member's rows.
 
-    Reproduces :func:`loopnet.kernels.loss.loss_terms` member by member with every s_n = 1.
+    Reproduces :func:`loopnet.kernels.loss.loss_terms` member by member.
 
     squared losses: e = (a − y)²; sigmoid cross-entropy: e = softplus(z) − y z;
     softmax cross-entropy: e_nm = Σ_j y_njm (logsumexp_j(z_njm) − z_njm).
@@ -232,19 +233,19 @@ def loss_terms(out, a, z, y, act, loss):
                     s += vexp(np.float64(z[n, j, m]) - c)
                 lse = c + np.log(s)
                 for j in range(z.shape[1]):
-                    out[m] += np.float64(y[n, j, m]) * (lse - np.float64(z[n, j, m]))
+                    out[m] += np.float64(sw[n, m]) * (np.float64(y[n, j, m]) * (lse - np.float64(z[n, j, m])))
     elif loss == CROSS_ENTROPY:
         for n in range(a.shape[0]):
             for j in range(a.shape[1]):
                 for m in range(lanes):
                     zz = np.float64(z[n, j, m])
-                    out[m] += softplus(zz) - np.float64(y[n, j, m]) * zz
+                    out[m] += np.float64(sw[n, m]) * (softplus(zz) - np.float64(y[n, j, m]) * zz)
     else:
         for n in range(a.shape[0]):
             for j in range(a.shape[1]):
                 for m in range(lanes):
                     e = np.float64(a[n, j, m]) - np.float64(y[n, j, m])
-                    out[m] += e * e
+                    out[m] += np.float64(sw[n, m]) * (e * e)
 
 
 # ---- backpropagation: BP1–BP4 with a member index ----------------------------------------------
@@ -252,35 +253,36 @@ def loss_terms(out, a, z, y, act, loss):
 # member m, innermost; tests/test_ensemble_equations.py checks each against it member by member.
 
 @kernel
-def output_error(delta, a, z, y, act, loss, scale):
-    """BP1: δ^L_njm = ∂L/∂a^L_njm · σ'(z^L_njm), ∂L/∂a_njm = 2·scale·(a_njm − y_njm) (squared losses).
+def output_error(delta, a, z, y, sw, act, loss, scale):
+    """BP1: δ^L_njm = ∂L/∂a^L_njm · σ'(z^L_njm), ∂L/∂a_njm = 2·scale_m·s_nm·(a_njm − y_njm) (squared losses).
 
-    Reproduces :func:`loopnet.kernels.backward.output_error` member by member with every sample
-    weight s_n = 1 (a fit with sample weights runs :func:`train_each`, which calls that kernel itself).
+    Reproduces :func:`loopnet.kernels.backward.output_error` member by member: sw (nb, lanes) the
+    sample weights, scale (lanes,) each member's loss scale (its batch's Σ_n s_nm is its N).
 
     Softmax: δ_njm = a_njm (g_njm − Σ_i g_nim a_nim), g = ∂L/∂a. Cross-entropy, through σ in one
-    step: sigmoid δ = scale·(a − y); softmax δ_njm = scale·(a_njm Σ_i y_nim − y_njm).
+    step: sigmoid δ = scale·s·(a − y); softmax δ_njm = scale·s_nm·(a_njm Σ_i y_nim − y_njm).
     """
     lanes = a.shape[2]
     if loss == CROSS_ENTROPY:
         for n in range(a.shape[0]):
             if act == SOFTMAX:
                 for m in range(lanes):
-                    ysum = zero_of(scale)
+                    scale_n = scale[m] * sw[n, m]
+                    ysum = zero_of(scale_n)
                     for j in range(a.shape[1]):
                         ysum += y[n, j, m]
                     for j in range(a.shape[1]):
-                        delta[n, j, m] = scale * (a[n, j, m] * ysum - y[n, j, m])
+                        delta[n, j, m] = scale_n * (a[n, j, m] * ysum - y[n, j, m])
             else:
                 for j in range(a.shape[1]):
                     for m in range(lanes):
-                        delta[n, j, m] = scale * (a[n, j, m] - y[n, j, m])
+                        delta[n, j, m] = (scale[m] * sw[n, m]) * (a[n, j, m] - y[n, j, m])
         return
-    two_scale = scale + scale
     if act == SOFTMAX:
         for n in range(a.shape[0]):
             for m in range(lanes):
-                ga = zero_of(scale)              # Σ_i g_nim a_nim
+                two_scale = (scale[m] + scale[m]) * sw[n, m]
+                ga = zero_of(two_scale)          # Σ_i g_nim a_nim
                 for i in range(a.shape[1]):
                     ga += two_scale * (a[n, i, m] - y[n, i, m]) * a[n, i, m]
                 for j in range(a.shape[1]):
@@ -289,7 +291,7 @@ def output_error(delta, a, z, y, act, loss, scale):
     for n in range(a.shape[0]):
         for j in range(a.shape[1]):
             for m in range(lanes):
-                delta[n, j, m] = two_scale * (a[n, j, m] - y[n, j, m])
+                delta[n, j, m] = ((scale[m] + scale[m]) * sw[n, m]) * (a[n, j, m] - y[n, j, m])
     derivative_layer(delta, z, a, act)
 
 
@@ -349,22 +351,29 @@ def weight_gradient(dW, delta, a_prev):
 
 
 @kernel
-def backpropagate(grad, value, th, y, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, B, nb, lanes):
-    """∂L/∂θ of every member of the block for the nb examples in layer 0 of abuf, targets y (nb, n_L, lanes).
+def backpropagate(grad, value, th, y, sw, scale, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, B, nb, lanes):
+    """∂L/∂θ of every member of the block for the nb examples in layer 0 of abuf, targets y (nb, n_L, lanes),
+    sample weights sw (nb, lanes); ``scale`` (lanes,) is scratch for each member's loss scale.
 
     Forward pass, BP1, then for l = L..1 BP4/BP3 and BP2 (as kernels/backward.py). Writes the
     gradients into ``grad`` (the block's θ layout) and each member's L into value (lanes,) float64.
+    A member whose batch weights are all 0 gets scale 0 (no loss, a zero gradient; the caller takes
+    no step for it).
     """
     L = sizes.shape[0] - 1
     feedforward(th, sizes, acts, has_bias, zeros, zbuf, abuf, B, nb, lanes)
     a_L = block_view(abuf, B, sizes, L, nb, lanes)
     z_L = block_view(zbuf, B, sizes, L, nb, lanes)
-    scale = loss_scale(loss, nb, sizes[L])
-    loss_terms(value, a_L, z_L, y, acts[L - 1], loss)
+    loss_terms(value, a_L, z_L, y, sw, acts[L - 1], loss)
     for m in range(lanes):
-        value[m] = scale * value[m]
+        total_weight = 0.0                                   # the N of the scale: Σ_n s_nm
+        for n in range(nb):
+            total_weight += sw[n, m]
+        sc = loss_scale(loss, total_weight, sizes[L]) if total_weight > 0.0 else 0.0
+        value[m] = sc * value[m]
+        scale[m] = cast_like(sc, th[0])
     delta = block_view(dbuf, B, sizes, L, nb, lanes)
-    output_error(delta, a_L, z_L, y, acts[L - 1], loss, cast_like(scale, th[0]))
+    output_error(delta, a_L, z_L, y, sw, acts[L - 1], loss, scale)
     for l in range(L, 0, -1):
         a_prev = block_view(abuf, B, sizes, l - 1, nb, lanes)
         dW, db = block_layer(grad, sizes, has_bias, zeros, l, lanes)
@@ -459,7 +468,20 @@ def gather(dst, src, orders, e, start, m0, M):
 
 
 @kernel
-def train_block(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
+def gather_weights(dst, sw, orders, e, start, m0, M):
+    """dst[n, m] = sw[s_m, r], r = orders[o_m, e, start + n]: each member's sample weights of its
+    mini-batch rows (sw (1 or M, N)). dst (nb, lanes)."""
+    lanes = dst.shape[1]
+    for m in range(lanes):
+        mi = member_of(m0, m, M)
+        sm = mi if sw.shape[0] > 1 else 0
+        om = mi if orders.shape[0] > 1 else 0
+        for n in range(dst.shape[0]):
+            dst[n, m] = sw[sm, orders[om, e, start + n]]
+
+
+@kernel
+def train_block(theta, X, Y, sw, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
                 lr, momentum, decay, betas, state, step, epoch_loss, stopped, first_epoch, m0, lanes):
     """Train the members m0 … m0+lanes−1 for ``orders.shape[1]`` epochs (see :func:`train_members`)."""
     M, P = theta.shape
@@ -469,6 +491,11 @@ def train_block(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, op
     L = sizes.shape[0] - 1
     zeros, zbuf, abuf, dbuf = block_buffers(theta, sizes, B, lanes)
     ybuf = np.empty(B * sizes[L] * lanes, dtype=theta.dtype)
+    swbuf = np.empty(B * lanes, dtype=theta.dtype)
+    scale = np.empty(lanes, dtype=theta.dtype)
+    hold = np.empty((P + S) * lanes, dtype=theta.dtype)       # θ and state of members that skip a step
+    total = np.zeros(lanes)                                   # Σ_n s_n over the data, per member
+    batch_weight = np.empty(lanes)
     th = np.empty(P * lanes, dtype=theta.dtype)
     grad = np.empty(P * lanes, dtype=theta.dtype)
     st = np.zeros(max(S, P) * lanes, dtype=theta.dtype)
@@ -493,6 +520,10 @@ def train_block(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, op
         dec_m[m] = decay[mi]
         t_m[m] = step[mi]
         any_decay = any_decay or decay[mi] != 0
+    for m in range(lanes):
+        sm = member_of(m0, m, M) if sw.shape[0] > 1 else 0
+        for n in range(N):
+            total[m] += sw[sm, n]
     beta1, beta2, eps = betas[0], betas[1], betas[2]
     for e in range(orders.shape[1]):
         backup[:P * lanes] = th
@@ -504,13 +535,28 @@ def train_block(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, op
             nb = min(B, N - start)
             a0 = block_view(abuf, B, sizes, 0, nb, lanes)
             y = ybuf[:nb * sizes[L] * lanes].reshape(nb, sizes[L], lanes)
+            wts = swbuf[:nb * lanes].reshape(nb, lanes)
             gather(a0, X, orders, e, start, m0, M)
             gather(y, Y, orders, e, start, m0, M)
-            backpropagate(grad, value, th, y, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, B, nb, lanes)
-            weight = 1.0 if loss == SSE else nb / N      # mean losses weighted by batch size, sse summed
+            gather_weights(wts, sw, orders, e, start, m0, M)
+            backpropagate(grad, value, th, y, wts, scale, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, B, nb,
+                          lanes)
+            every = True                                 # every member's batch has some weight
             for m in range(lanes):
+                batch_weight[m] = 0.0
+                for n in range(nb):
+                    batch_weight[m] += wts[n, m]
+                every = every and batch_weight[m] > 0.0
                 ok[m] = ok[m] & np.isfinite(value[m])
-                running[m] += value[m] * weight
+                # mean losses weighted by the batch's share of the weight (nb / N without weights), sse summed
+                running[m] += value[m] if loss == SSE else value[m] * batch_weight[m] / total[m]
+            if not every:                                # members whose weights are all 0 take no step
+                for m in range(lanes):
+                    if batch_weight[m] == 0.0:
+                        for p in range(P):
+                            hold[p * lanes + m] = th[p * lanes + m]
+                        for q in range(S):
+                            hold[(P + q) * lanes + m] = st[q * lanes + m]
             if any_decay:
                 add_weight_decay(grad, th, sizes, has_bias, dec_m)
             if optimizer == SGD:
@@ -519,6 +565,15 @@ def train_block(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, op
                 for m in range(lanes):
                     t_m[m] += 1
                 adam_update(th, grad, st[:P * lanes], st[P * lanes:2 * P * lanes], lr_m, beta1, beta2, eps, t_m)
+            if not every:
+                for m in range(lanes):
+                    if batch_weight[m] == 0.0:
+                        for p in range(P):
+                            th[p * lanes + m] = hold[p * lanes + m]
+                        for q in range(S):
+                            st[q * lanes + m] = hold[(P + q) * lanes + m]
+                        if optimizer != SGD:
+                            t_m[m] -= 1
         all_finite(ok, th)
         for m in range(min(lanes, M - m0)):
             mi = m0 + m
@@ -541,12 +596,13 @@ def train_block(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, op
 
 
 @kernel
-def train_members(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
+def train_members(theta, X, Y, sw, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
                   lr, momentum, decay, betas, state, step, epoch_loss, stopped, first_epoch, lanes):
     """Train every member (a row of θ (M, P)) for ``orders.shape[1]`` epochs, exactly as
     :func:`loopnet.kernels.training.train_epochs` trains one network.
 
-    X (1 or M, N, n_0), Y (1 or M, N, n_L): one data set for all, or one per member.
+    X (1 or M, N, n_0), Y (1 or M, N, n_L), sw (1 or M, N) sample weights: one data set for all, or one
+    per member. A member's mini-batch whose weights are all 0 takes no step (as train_epochs).
     orders (1 or M, E, N): epoch e visits the rows in the order orders[·, e].
     lr, momentum, decay (M,): η, μ and λ/n per member; betas = [β₁, β₂, ε]; state (M, P or 2P)
     the optimizer memory; step (M,) Adam's t. epoch_loss (E, M) gets each member's epoch loss (epoch-major:
@@ -558,7 +614,7 @@ def train_members(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, 
     """
     M = theta.shape[0]
     for blk in prange((M + lanes - 1) // lanes):
-        train_block(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
+        train_block(theta, X, Y, sw, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
                     lr, momentum, decay, betas, state, step, epoch_loss, stopped, first_epoch, blk * lanes, lanes)
 
 
@@ -577,6 +633,7 @@ def forward_block(out, value, theta, X, Y, sizes, acts, has_bias, loss, chunk, m
     ybuf = np.empty(chunk * sizes[L] * lanes, dtype=theta.dtype)
     part = np.empty(lanes)
     total = np.zeros(lanes)
+    ones = np.ones((chunk, lanes), dtype=theta.dtype)           # every row counts once
     rows = np.empty((1, 1, chunk), dtype=np.int64)
     load_block(th, theta, m0, lanes)
     for start in range(0, N, chunk):
@@ -595,7 +652,7 @@ def forward_block(out, value, theta, X, Y, sizes, acts, has_bias, loss, chunk, m
                 for j in range(sizes[L]):
                     out[m0 + m, start + n, j] = a_L[n, j, m]
         if Y.shape[1] > 0:
-            loss_terms(part, a_L, block_view(zbuf, chunk, sizes, L, nb, lanes), y, acts[L - 1], loss)
+            loss_terms(part, a_L, block_view(zbuf, chunk, sizes, L, nb, lanes), y, ones[:nb], acts[L - 1], loss)
             for m in range(lanes):
                 total[m] += part[m]
     if Y.shape[1] > 0:
@@ -626,9 +683,8 @@ def train_each(theta, X, Y, sw, orders, sizes, acts, has_bias, loss, batch_size,
 
     For a big network a member alone fills the vector units (its kernels are register-blocked
     over examples and neurons), and a block of members would keep lanes copies of θ in cache:
-    :func:`loopnet.ensemble.use_blocks` picks this kernel then, and whenever sample weights are given:
-    sw (1 or M, N) are the s_n of :func:`~loopnet.kernels.training.train_epochs` (one row for all
-    members, or one per member). Each member's per-epoch losses go to epoch_loss[:, m] (E, M).
+    :func:`loopnet.ensemble.use_blocks` picks this kernel then. sw (1 or M, N) are the s_n of
+    :func:`~loopnet.kernels.training.train_epochs` (one row for all members, or one per member). Each member's per-epoch losses go to epoch_loss[:, m] (E, M).
     """
     M, P = theta.shape
     E = orders.shape[1]

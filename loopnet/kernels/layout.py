@@ -11,6 +11,8 @@ Batch buffers: ``zbuf``, ``abuf`` and ``dbuf`` hold z^l, a^l and δ^l for a batc
 examples, layer-major: layer l occupies B·n_l numbers starting at B·(n_0 + … + n_{l−1}), so the
 view of a batch of nb ≤ B examples is a C-contiguous (nb, n_l) array.
 """
+import functools
+
 import numpy as np
 
 from ..jit import kernel
@@ -95,6 +97,11 @@ class Layout:
     def __repr__(self):
         return f"Layout({list(self.sizes)}, has_bias={self.has_bias})"
 
+    @staticmethod
+    def of(sizes, has_bias=True):
+        """The Layout for ``sizes`` (any sequence of ints), made once per process (for per-batch callers)."""
+        return _layout(tuple(int(n) for n in sizes), bool(has_bias))
+
     def weight_slice(self, l):
         """Where W^l (n_l × n_{l−1}, row by row) sits in θ, l = 1..L."""
         start = self.offsets[l - 1]
@@ -131,6 +138,11 @@ class Layout:
             if self.has_bias:
                 theta[self.bias_slice(l)] = np.asarray(bs[l - 1], dtype=dtype).ravel()
         return theta
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(sizes, has_bias):
+    return Layout(sizes, has_bias)
 
 
 def split_params(flat, sizes, has_bias):
