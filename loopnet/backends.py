@@ -25,6 +25,7 @@ from numba.core.registry import CPUDispatcher
 from . import twin
 from .jit import PARALLEL_WORK, python_version, variant
 from .jit.cache import is_cached
+from .jit.trees import swap_tree
 from .kernels import backward, blocked, forward, loss, optimizers, speedups, training
 
 PREDICT_CHUNK = 256  # rows per pass of the compiled forward pass (keeps its buffers in cache)
@@ -203,26 +204,45 @@ _SOURCE = types.SimpleNamespace(
     predict=forward.predict, gradients=backward.gradients, evaluate=loss.evaluate,
     sgd_update=optimizers.sgd_update, **{op: training.train_epochs for op in TRAIN_EPOCHS.values()},
 )
-# ... and as compiled: each epoch kernel built for its optimizer only (the speed trees start from these)
-_AS_WRITTEN = types.SimpleNamespace(**{
-    **vars(_SOURCE),
-    **{op: variant(training.train_epochs, training.LEFT_OUT[opt], op.removeprefix("train_epochs_"))
-       for opt, op in TRAIN_EPOCHS.items()},
-})
+
+# Every compiled kernel tree, one row each: the tree it starts from and the swap table applied to
+# it (loopnet.jit.swap_tree: a swap that matches no kernel of the tree is an error, not a no-op).
+# tests/test_trees.py checks that each tree calls the kernels its row says.
+#
+# | tree | starts from | swaps (component kernel → replacement) | run by |
+# |---|---|---|---|
+# | ``component`` | the kernels as written; each ``train_epochs_<opt>`` from training.train_epochs | training.LEFT_OUT[opt]: the other optimizer's update → optimizers.left_out | ``plain``; ``loops`` below speedups.SMALLEST_BLOCK_WORK |
+# | ``parallel`` | ``component`` plus ``predict_rows`` (blocked.predict_rows_parallel: inference over a data set) | speedups.SPEEDUPS: the three big sums → blocked.*_fast (blocked, all cores from PARALLEL_WORK), σ → vexp | ``loops`` from PARALLEL_WORK |
+# | ``blocked`` | ``parallel`` | speedups.SERIAL: blocked.*_blocked_parallel → blocked.*_blocked | ``loops`` in between |
+# | member trees | kernels/ensemble.py's ``train_each`` (``train_epochs`` per member) | as ``blocked`` (members run on all cores, their sums serial) | :class:`loopnet.Ensemble` on ``loops`` (ensemble._loops_each) |
+#
+# ``python`` runs ``_SOURCE`` uncompiled (jit.python_version); ``numpy`` runs loopnet.twin.
+def _component():
+    tree = dict(vars(_SOURCE))
+    for opt, op in TRAIN_EPOCHS.items():
+        tree[op] = variant(training.train_epochs, training.LEFT_OUT[opt], op.removeprefix("train_epochs_"),
+                           strict=True)
+    return types.SimpleNamespace(**tree)
 
 
-def _kernels(make):
-    return types.SimpleNamespace(**{name: make(fn) for name, fn in vars(_AS_WRITTEN).items()})
+TREES = {
+    # name: (the tree it starts from, the swap table, the suffix of the rebuilt kernels' names)
+    "parallel": ("component", speedups.SPEEDUPS, "fast"),
+    "blocked": ("parallel", speedups.SERIAL, "serial"),
+}
+_AS_WRITTEN = _component()
 
 
 @functools.lru_cache(maxsize=None)
-def _speed_tree(parallel: bool):
-    """The kernel tree with the speed layer: SPEEDUPS, and without parallel copies unless asked."""
-    fast = _kernels(lambda fn: variant(fn, speedups.SPEEDUPS, "fast"))
-    fast.predict_rows = blocked.predict_rows_parallel          # inference over a data set (its own parallel loop)
-    if parallel:
-        return fast
-    return types.SimpleNamespace(**{name: variant(fn, speedups.SERIAL, "serial") for name, fn in vars(fast).items()})
+def tree(name: str) -> types.SimpleNamespace:
+    """The kernels of the tree ``name`` (a row of :data:`TREES`, or ``component``), built on first use."""
+    if name == "component":
+        return _AS_WRITTEN
+    start, swaps, suffix = TREES[name]
+    kernels = dict(vars(tree(start)))
+    if name == "parallel":      # inference over a data set: its own parallel loop over row blocks
+        kernels["predict_rows"] = blocked.predict_rows_parallel
+    return types.SimpleNamespace(**swap_tree(kernels, swaps, suffix))
 
 
 def _loops_tree(work):
@@ -235,8 +255,8 @@ def _loops_tree(work):
     if work < speedups.SMALLEST_BLOCK_WORK:
         return "component", _AS_WRITTEN
     if work < PARALLEL_WORK:
-        return "blocked", _speed_tree(False)
-    return "parallel", _speed_tree(True)
+        return "blocked", tree("blocked")
+    return "parallel", tree("parallel")
 
 
 _PYTHON = types.SimpleNamespace(**{name: python_version(fn) for name, fn in vars(_SOURCE).items()})

@@ -18,7 +18,7 @@ when ``lr``, ``momentum`` or ``l2`` are arrays. Shuffles:
 | one integer per member | those of ``Network.fit(seed=seed[i])`` |
 
 Backends: ``loops`` (the kernels of :mod:`loopnet.kernels.ensemble`, blocks of members on all
-cores), ``numpy`` (:mod:`loopnet.twin_ensemble`, batched matrix products), ``python`` (the loop
+cores), ``numpy`` (:mod:`loopnet.twin` with a member axis, batched matrix products), ``python`` (the loop
 kernels uncompiled).
 """
 from __future__ import annotations
@@ -29,12 +29,14 @@ import warnings
 import numpy as np
 
 from . import validation as v
-from .jit import python_version, variant
+from .jit import python_version
+from .jit.trees import swap_tree
 from .kernels import ensemble as kern, speedups
+from .kernels.layout import Layout
 from .kernels.loss import ARGMAX, NO_ACCURACY
 from .network import INITS, Network
-from .training import OPTIMIZERS
 from .kernels.training import ADAM
+from .options import TrainingOptions, sample_weights
 
 FORMAT = "loopnet-ensemble"
 VERSION = 2          # 2: with the manifest of loopnet.io (version 1 files still load)
@@ -42,8 +44,8 @@ ORDERS_BYTES = 64 * 2 ** 20          # at most this much of shuffle orders per c
 PREDICT_CHUNK = 256                  # rows per pass of the forward kernel (as Network's)
 BLOCK_BYTES = 256 * 2 ** 10          # a kernel block's θ, state and batch buffers: about an L2 cache
 BLOCK_WORK = 10_000                  # multiply-adds per member and batch below which blocks of members pay
-                                     # (E1, 2-2-1: 36 → blocks, 36× the sequential fits; E2, 64-30-10 × 10:
-                                     # 22,600 → member after member, the blocked single-network kernels)
+                                     # (2-2-1: 36 → blocks; 64-30-10 × 10: 22,600 → member after member, the
+                                     # blocked single-network kernels; measured in docs/benchmarks.md)
 VOTES = ("mean", "majority")
 
 
@@ -68,15 +70,17 @@ class _Backend:
         self._each = each                   # work → (serial, parallel) train_each for that size of network
         self._forward, self._forward_parallel = forward, forward_parallel
 
-    def train(self, blocks, *args):
+    def train(self, blocks, sw, *args):
+        """``train_members`` (blocks) or ``train_each`` with sample weights sw (1 or M, N); args are
+        train_members' (θ, X, Y, orders, …, lanes)."""
         M = args[0].shape[0]                             # args[0]: θ (M, P)
         if blocks:
-            self._run(self._train, self._train_parallel, M > args[-1], args)    # args[-1]: lanes
+            self._run(self._train, self._train_parallel, M > args[-1], args[:3] + (sw,) + args[3:])  # args[-1]: lanes
         else:
             sizes, batch = args[4], int(args[8])         # the largest layer's multiply-adds per batch
             work = batch * max(int(sizes[l]) * int(sizes[l - 1]) for l in range(1, len(sizes)))
             serial, parallel = self._each(work)
-            self._run(serial, parallel, M > 1, args)
+            self._run(serial, parallel, M > 1, args[:3] + (sw,) + args[3:-1])
 
     def forward(self, *args):
         self._run(self._forward, self._forward_parallel, args[2].shape[0] > args[-1], args)  # args[2]: θ
@@ -111,13 +115,32 @@ def block_lanes(M, n_params, batch, sizes, threads=None):
 
 
 def _numpy_forward(out, value, theta, X, Y, sizes, acts, has_bias, loss, chunk, lanes):
-    from . import twin_ensemble
-    twin_ensemble.forward_members(out, value, theta, X, Y, sizes, acts, has_bias, loss)
+    from . import twin
+    twin.forward_members(out, value, theta, X, Y, sizes, acts, has_bias, loss)
 
 
 def _numpy_train(*args):
-    from . import twin_ensemble
-    twin_ensemble.train_members(*args[:-1])
+    from . import twin
+    twin.train_members(*args[:-1])       # all but lanes
+
+
+def _numpy_each(theta, X, Y, sw, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
+                lr, momentum, decay, betas, state, step, epoch_loss, stopped, first_epoch):
+    """train_each on the numpy backend: :func:`loopnet.twin.train_epochs` member after member."""
+    from . import twin
+    E = orders.shape[1]
+    for m in range(theta.shape[0]):
+        if stopped[m] >= 0:
+            epoch_loss[:, m] = np.nan
+            continue
+        pick = (lambda a: a[m] if a.shape[0] > 1 else a[0])
+        hyper = np.array([lr[m], momentum[m], betas[0], betas[1], betas[2], decay[m]], dtype=theta.dtype)
+        losses, correct = np.empty(E), np.zeros(E, dtype=np.int64)
+        done = twin.train_epochs(theta[m], pick(X), pick(Y), pick(sw), pick(orders), sizes, acts, has_bias, loss,
+                                 batch_size, optimizer, hyper, state[m], step[m:m + 1], 0, losses, correct)
+        epoch_loss[:, m] = np.where(np.arange(E) < done, losses, np.nan)
+        if done < E:
+            stopped[m] = first_epoch + done
 
 
 def _python(fn):
@@ -132,15 +155,15 @@ def _loops_each(work):
     from .backends import _loops_tree
     if _loops_tree(work)[0] == "component":
         return kern.train_each, kern.train_each_parallel
-    fast = [variant(variant(fn, speedups.SPEEDUPS, "fast"), speedups.SERIAL, "serial")
-            for fn in (kern.train_each, kern.train_each_parallel)]
-    return fast[0], fast[1]
+    members = {"train_each": kern.train_each, "train_each_parallel": kern.train_each_parallel}
+    fast = swap_tree(swap_tree(members, speedups.SPEEDUPS, "fast"), speedups.SERIAL, "serial")
+    return fast["train_each"], fast["train_each_parallel"]
 
 
 BACKENDS = {
     "loops": _Backend("loops", kern.train_members, kern.train_members_parallel, _loops_each,
                       kern.forward_members, kern.forward_members_parallel),
-    "numpy": _Backend("numpy", _numpy_train, _numpy_train, lambda work: (_numpy_train, _numpy_train),
+    "numpy": _Backend("numpy", _numpy_train, _numpy_train, lambda work: (_numpy_each, _numpy_each),
                       _numpy_forward, _numpy_forward),
     "python": _Backend("python", _python(kern.train_members), _python(kern.train_members),
                        lambda work: (_python(kern.train_each), _python(kern.train_each)),
@@ -172,39 +195,16 @@ def _check_seeds(seeds, arg, allow_duplicates):
     return out
 
 
-def _per_member(value, arg, M, dtype, allow_zero, below_one=False):
-    """A hyper-parameter as an (M,) array: one number for all members, or one per member."""
-    if isinstance(value, (numbers.Real, np.number)) and not isinstance(value, (bool, np.bool_)):
-        values = [value]
-    else:
-        arr = np.asarray(value) if not isinstance(value, (str, bytes)) else None
-        if arr is None or arr.ndim != 1:
-            shape = "a string" if arr is None else f"shape {arr.shape}"
-            raise ValueError(f"{arg} must be one number or one number per member (length M = {M}), got {shape}")
-        if arr.shape[0] != M:
-            raise ValueError(f"{arg} has {arr.shape[0]} values but the ensemble has M = {M} members: give one "
-                             f"number for all, or exactly {M}, one per member")
-        values = arr.tolist()
-    checked = []
-    for i, x in enumerate(values):
-        name = arg if len(values) == 1 else f"{arg}[{i}]"
-        x = v.positive_number(x, name, allow_zero=allow_zero)
-        if below_one and x >= 1:
-            raise ValueError(f"{name} must be in [0, 1), got {x!r}")
-        checked.append(x)
-    return np.ascontiguousarray(np.broadcast_to(np.asarray(checked, dtype=dtype), (M,)))
-
-
 def draw_params(sizes, init, seed, bias, dtype):
     """θ of ``Network(sizes, init=init, seed=seed, bias=bias)``: the same draws in the same order."""
     draw_w, draw_b = INITS[init]
     rng = np.random.default_rng(seed)
-    parts = []
+    Ws, bs = [], []
     for l in range(1, len(sizes)):
-        parts.append(draw_w(rng, sizes[l], sizes[l - 1]).ravel())
+        Ws.append(draw_w(rng, sizes[l], sizes[l - 1]))
         if bias:
-            parts.append(draw_b(rng, sizes[l]).ravel())
-    return np.concatenate(parts).astype(dtype)
+            bs.append(draw_b(rng, sizes[l]))
+    return Layout(sizes, bias).join(Ws, bs if bias else None, dtype)
 
 
 class Ensemble:
@@ -428,14 +428,30 @@ class Ensemble:
         return np.argmax(counts, axis=-1)
 
     # ---- training ------------------------------------------------------------------------------
+    def _sample_weight(self, sample_weight, N):
+        """s_n as a (1, N) array for all members or (M, N) one row per member, in the dtype; None if None."""
+        if sample_weight is None:
+            return None
+        M = len(self)
+        if np.ndim(sample_weight) == 2:
+            rows = np.asarray(sample_weight)
+            if rows.shape[0] != M:
+                raise ValueError(f"sample_weight has shape {rows.shape}: per-member weights must be (M, N) = "
+                                 f"({M}, {N}), one row per member")
+            return np.stack([sample_weights(rows[i], N, self.dtype, f"sample_weight[{i}]") for i in range(M)])
+        return sample_weights(sample_weight, N, self.dtype)[None]
+
     def fit(self, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optimizer="sgd", momentum=0.0,
-            l2=0.0, beta1=0.9, beta2=0.999, eps=1e-8):
+            l2=0.0, beta1=0.9, beta2=0.999, eps=1e-8, sample_weight=None):
         """Train every member on (X, Y) as :meth:`Network.fit` would; return :attr:`history` (M, epochs).
 
         X (N, n_0), Y (N, n_L) for all members, or X (M, N, n_0), Y (M, N, n_L) one data set per
-        member (bootstrap ensembles). ``lr``, ``momentum`` and ``l2``: one number, or one per member
-        (a sweep in one call). ``seed``: one integer (all members shuffle as ``Network.fit(seed=seed)``)
-        or one per member. A member whose loss or weights become NaN or infinite is stopped with its
+        member (bootstrap ensembles). Every option is checked as for :meth:`Network.fit`
+        (:class:`loopnet.options.TrainingOptions`, in the ensemble's dtype; ``batch_size`` is clipped
+        to N). ``lr``, ``momentum`` and ``l2``: one number, or one per member (a sweep in one call).
+        ``seed``: one integer (all members shuffle as ``Network.fit(seed=seed)``) or one per member.
+        ``sample_weight``: (N,) for every member, or (M, N) one row per member, as in :meth:`Network.fit`.
+        A member whose loss or weights become NaN or infinite is stopped with its
         weights from the start of that epoch (:attr:`diverged`, :attr:`diverged_epoch`; its curve is
         NaN from there) and a :class:`MembersDiverged` warning names it; the others train on.
         """
@@ -443,56 +459,33 @@ class Ensemble:
         p = self._proto
         X3, Y3, _ = self._data(X, Y)
         N = X3.shape[1]
-        if isinstance(epochs, (bool, np.bool_)) or not isinstance(epochs, numbers.Integral) or epochs < 0:
-            raise ValueError(f"epochs must be an integer ≥ 0, got {epochs!r}")
-        epochs = int(epochs)
-        if batch_size is None:
-            batch_size = N
-        if isinstance(batch_size, (bool, np.bool_)) or not isinstance(batch_size, numbers.Integral) or not 1 <= batch_size <= N:
-            raise ValueError(f"batch_size must be an integer from 1 to the number of examples N = {N} "
-                             f"(or None for full batches), got {batch_size!r}")
-        opt = v.choice(optimizer, OPTIMIZERS, "optimizer")
-        lr_m = _per_member(lr, "lr", M, p.dtype, allow_zero=False)
-        mom_m = _per_member(momentum, "momentum", M, p.dtype, allow_zero=True, below_one=True)
-        l2_m = _per_member(l2, "l2", M, np.float64, allow_zero=True)
-        decay_m = np.ascontiguousarray(l2_m / N, dtype=p.dtype)
-        for name, b in (("beta1", beta1), ("beta2", beta2)):
-            if not 0 <= v.positive_number(b, name, allow_zero=True) < 1:
-                raise ValueError(f"{name} must be in [0, 1), got {b!r}")
-        eps = v.positive_number(eps, "eps")
-        if not isinstance(shuffle, (bool, np.bool_)):
-            raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
-        if isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)):
-            rngs = [np.random.default_rng(seed)]
-        else:
-            try:
-                shuffle_seeds = _check_seeds(seed, "seed", allow_duplicates=True)
-            except TypeError:
-                raise TypeError(f"seed must be one integer (all members shuffle alike) or one integer per "
-                                f"member (length M = {M}), got {seed!r}") from None
-            if len(shuffle_seeds) != M:
-                raise ValueError(f"seed has {len(shuffle_seeds)} values but the ensemble has M = {M} members: give "
-                                 f"one integer for all, or exactly {M}, one per member")
-            rngs = [np.random.default_rng(s) for s in shuffle_seeds]
-
-        betas = np.array([beta1, beta2, eps], dtype=p.dtype)
+        o = TrainingOptions.build(N, p.dtype, epochs=epochs, lr=lr, batch_size=batch_size, shuffle=shuffle,
+                                  seed=seed, optimizer=optimizer, momentum=momentum, l2=l2, beta1=beta1,
+                                  beta2=beta2, eps=eps, members=M)
+        sw = self._sample_weight(sample_weight, N)
+        epochs, batch_size, opt = o.epochs, o.batch_size, o.optimizer_code
+        lr_m, mom_m, decay_m = o.lr, o.momentum, np.ascontiguousarray(o.decay)
+        rngs = o.generators()
+        betas = np.array([o.beta1, o.beta2, o.eps], dtype=p.dtype)
         state = np.zeros((M, 2 * p.n_params if opt == ADAM else p.n_params), dtype=p.dtype)
         step = np.zeros(M, dtype=np.int64)
         self._reset_history(epochs)
         stopped = self.diverged_epoch                 # −1: training; filled in by the kernels
-        n_orders = len(rngs) if shuffle else 1
+        n_orders = len(rngs) if o.shuffle else 1
         chunk = int(max(1, min(max(epochs, 1), ORDERS_BYTES // (8 * N * n_orders))))
         s = p._spec
         lanes = block_lanes(M, p.n_params, int(batch_size), p.sizes)
         blocks = use_blocks(p.n_params, int(batch_size))
+        if sw is None:
+            sw = np.ones((1, N), dtype=p.dtype)
         done = 0
         while done < epochs:
             n = min(chunk, epochs - done)
-            if shuffle:   # row e of each generator's draw is exactly rng.permutation(N) for epoch e (as Network.fit)
+            if o.shuffle:   # row e of each generator's draw is exactly rng.permutation(N) for epoch e (as Network.fit)
                 orders = np.stack([r.permuted(np.tile(np.arange(N, dtype=np.int64), (n, 1)), axis=1) for r in rngs])
             else:
                 orders = np.broadcast_to(np.arange(N, dtype=np.int64), (1, n, N)).copy()
-            self._backend.train(blocks, self._theta, X3, Y3, orders, s.sizes, s.acts, s.has_bias, s.loss, int(batch_size),
+            self._backend.train(blocks, sw, self._theta, X3, Y3, orders, s.sizes, s.acts, s.has_bias, s.loss, int(batch_size),
                                 opt, lr_m, mom_m, decay_m, betas, state, step, self._curves[done:done + n], stopped, done, lanes)
             done += n
         if self.diverged.any():

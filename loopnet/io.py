@@ -363,7 +363,8 @@ def _param_count(fields, path):
     if len(sizes) < 2 or min(sizes) < 1:
         raise ModelFileError(f"{path!r} is a damaged loopnet model file: sizes {sizes} is not a list of at least "
                              f"two positive layer sizes")
-    return sum(sizes[l] * sizes[l - 1] + (sizes[l] if has_bias else 0) for l in range(1, len(sizes)))
+    from .kernels.layout import Layout
+    return Layout(sizes, has_bias).n_params
 
 
 def read_archive(path, table=None):
@@ -400,7 +401,7 @@ def load(path, backend="loops"):
     gigabytes), and never with pickles allowed."""
     from . import validation as v
     from .backends import BACKENDS
-    from .kernels.layout import split_params
+    from .kernels.layout import Layout
     from .network import Network
 
     v.choice(backend, BACKENDS, "backend")
@@ -426,11 +427,12 @@ def load(path, backend="loops"):
         params = np.asarray(fields["params"])
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"sizes {sizes} is not a list of at least two positive layer sizes")
-        need = sum(sizes[l] * sizes[l - 1] + (sizes[l] if has_bias else 0) for l in range(1, len(sizes)))
+        layout = Layout(sizes, has_bias)
+        need = layout.n_params
         if params.shape != (need,) or params.dtype != dtype:
             raise ValueError(f"params holds {params.size} {params.dtype} numbers, sizes {sizes} "
                              f"{'with' if has_bias else 'without'} biases need {need} {dtype}")
-        Ws, bs = split_params(params, sizes, has_bias)
+        Ws, bs = layout.split(params)
         net = Network.from_weights(Ws, bs, activation=str(fields["activation"]),
                                    output_activation=str(fields["output_activation"]), loss=str(fields["loss"]),
                                    backend=backend, dtype=dtype)

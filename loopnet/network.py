@@ -13,9 +13,10 @@ from numpy.typing import ArrayLike
 from . import validation as v
 from .activations import ACTIVATIONS, ALIASES
 from .backends import BACKENDS, Spec
-from .kernels.layout import split_params
+from .kernels.layout import Layout
 from .kernels.loss import ARGMAX, NO_ACCURACY, THRESHOLD
 from .losses import LOSSES
+from .options import TrainingOptions, sample_weights
 
 if TYPE_CHECKING:  # pragma: no cover
     from .training import History
@@ -101,7 +102,7 @@ class _ParamList(_FixedList):
     def __setitem__(self, index, value):
         if isinstance(index, slice):
             targets = range(len(self))[index]
-            values = list(value)
+            values = [np.array(x) if isinstance(x, np.ndarray) else x for x in value]   # read every source first
             if len(values) != len(targets):
                 raise ValueError(f"{self._what}[{index.start}:{index.stop}] = ... got {len(values)} arrays for "
                                  f"{len(targets)} layers; the number of layers cannot change")
@@ -164,7 +165,7 @@ class Network:
         sizes = v.check_sizes(sizes)
         dt = v.dtype_of(dtype)
         draw_w, draw_b = v.choice(init, INITS, "init")
-        n = sum(sizes[l] * sizes[l - 1] + (sizes[l] if bias else 0) for l in range(1, len(sizes)))
+        n = Layout(sizes, bias).n_params
         widest = max(sizes[l] * sizes[l - 1] for l in range(1, len(sizes)))
         # θ in its dtype, plus the float64 draws of one layer and their concatenation on the way
         v.check_memory(n * dt.itemsize + (n + widest) * 8, f"Network(sizes={sizes}) with {n:,} parameters")
@@ -225,12 +226,7 @@ class Network:
         acts = [hidden.code] * (len(sizes) - 2) + [output.code]
         self._spec = Spec(np.asarray(sizes, dtype=np.int64), np.asarray(acts, dtype=np.int64),
                           self._has_bias, lossdef.code)
-        parts = []
-        for l in range(len(Ws)):
-            parts.append(np.asarray(Ws[l], dtype=self.dtype).ravel())
-            if bs is not None:
-                parts.append(np.asarray(bs[l], dtype=self.dtype).ravel())
-        self._theta = np.ascontiguousarray(np.concatenate(parts), dtype=self.dtype)
+        self._theta = self._layout.join(Ws, bs, self.dtype)
         self.preprocessing = None  # a loopnet.datasets.Preprocessing the inputs need (set by the CLI; saved)
 
     # ---- parameters -----------------------------------------------------------------
@@ -240,7 +236,7 @@ class Network:
     def weights(self) -> list[np.ndarray]:
         """List of L arrays; weights[i] is W of layer i+1, shape (n_{i+1}, n_i). Views into :attr:`params`:
         ``net.weights[0][1, 2] = 0.5`` and ``net.weights[0] = W`` (same shape) change the network."""
-        Ws, _ = split_params(self._theta, self._sizes, self._has_bias)
+        Ws, _ = self._layout.split(self._theta)
         return _ParamList(Ws, "weights", self._dtype)
 
     @weights.setter
@@ -252,7 +248,7 @@ class Network:
         """List of L arrays of shape (n_{i+1},) (views into :attr:`params`), or None for a network without biases."""
         if not self._has_bias:
             return None
-        _, bs = split_params(self._theta, self._sizes, True)
+        _, bs = self._layout.split(self._theta)
         return _ParamList(bs, "biases", self._dtype)
 
     @biases.setter
@@ -269,6 +265,9 @@ class Network:
                    else f"{len(values)} entries" if hasattr(values, "__len__") else type(values).__name__)
             raise ValueError(f"Network.{name} = ... needs a list of {len(current)} arrays with shapes "
                              f"{[a.shape for a in current]}; got {got}")
+        # every source read (copied) before any target is written: the sources may be views of θ
+        # (``net.weights = [net.weights[1], net.weights[0]]``)
+        values = [np.array(x) if isinstance(x, np.ndarray) else x for x in values]
         before = self._theta.copy()
         try:
             for i, val in enumerate(values):
@@ -276,6 +275,11 @@ class Network:
         except BaseException:
             self._theta[...] = before   # all layers or none
             raise
+
+    @property
+    def _layout(self) -> Layout:
+        """Where each W^l and b^l sits in θ (made on access, like the views: never stale)."""
+        return Layout(self._sizes, self._has_bias)
 
     @property
     def params(self) -> np.ndarray:
@@ -354,25 +358,6 @@ class Network:
                              f"targets in [0, 1] (probabilities or one-hot rows)")
         return Xa, Ya, single
 
-    def _sample_weight(self, sample_weight, N, arg="sample_weight"):
-        """s_n (N,) in θ's dtype, or None: finite, ≥ 0, not all 0. A weight of 2 on a row counts it twice."""
-        if sample_weight is None:
-            return None
-        try:
-            sw = np.asarray(sample_weight, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(f"{arg} must be numbers, one per example, got {sample_weight!r:.60}") from None
-        if sw.ndim == 0:
-            sw = np.full(N, float(sw))
-        if sw.shape != (N,):
-            raise ValueError(f"{arg} has shape {sw.shape}; expected ({N},), one weight per example (row of X)")
-        if not np.all(np.isfinite(sw)) or np.any(sw < 0):
-            bad = int(np.flatnonzero(~np.isfinite(sw) | (sw < 0))[0])
-            raise ValueError(f"{arg}[{bad}] is {sw[bad]}; sample weights must be finite numbers ≥ 0")
-        if not sw.sum() > 0:
-            raise ValueError(f"{arg} is all zeros; at least one example must have a weight > 0")
-        return np.ascontiguousarray(sw, dtype=self.dtype)
-
     def forward(self, X: ArrayLike) -> np.ndarray:
         """a^L for X (N, n_0) → (N, n_L), or for one example (n_0,) → (n_L,)."""
         Xa, single = self._inputs(X)
@@ -389,18 +374,18 @@ class Network:
         ``sample_weight`` (N,): L = scale(Σ s_n) · Σ_n s_n e_n, so a weight of 2 is the row twice."""
         Xa, Ya, _ = self._data(X, Y)
         self._check_batch_memory(Xa.shape[0], "gradients")
-        sw = self._sample_weight(sample_weight, Xa.shape[0])
+        sw = sample_weights(sample_weight, Xa.shape[0], self._dtype)
         value, flat = self._backend.gradients(self._theta, Xa, Ya, self._spec, sw)
         return self._unflatten(value, flat)
 
     def _unflatten(self, value, flat):
-        dW, db = split_params(flat, self._sizes, self._has_bias)
+        dW, db = self._layout.split(flat)
         return Gradients(float(value), dW, db, flat)
 
     def loss(self, X: ArrayLike, Y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         """L over (X, Y) with the current parameters (weighted by ``sample_weight``, see :meth:`gradients`)."""
         Xa, Ya, _ = self._data(X, Y)
-        sw = self._sample_weight(sample_weight, Xa.shape[0])
+        sw = sample_weights(sample_weight, Xa.shape[0], self._dtype)
         return self._backend.evaluate(self._theta, Xa, Ya, self._spec, NO_ACCURACY, sw)[0]
 
     def _loss_value(self, Xa, Ya):
@@ -451,16 +436,46 @@ class Network:
         ``sample_weight`` weights the loss (see :meth:`gradients`); accuracy counts every row once."""
         Xa, Ya, _ = self._data(X, Y)
         task = self._task_code(Ya)
-        sw = self._sample_weight(sample_weight, Xa.shape[0])
+        sw = sample_weights(sample_weight, Xa.shape[0], self._dtype)
         value, correct = self._backend.evaluate(self._theta, Xa, Ya, self._spec, task, sw)
         return value, (None if task == NO_ACCURACY else correct / Xa.shape[0])
 
     # ---- training and files (see training.py and io.py) ---------------------------------
     def fit(self, X: ArrayLike, Y: ArrayLike, epochs: int = 30, lr: float = 3.0,
-            batch_size: int | str | None = 10, **options: Any) -> History:
-        """Mini-batch gradient descent; see :func:`loopnet.training.fit` for every option."""
-        from .training import fit
-        return fit(self, X, Y, epochs=epochs, lr=lr, batch_size=batch_size, **options)
+            batch_size: int | str | None = 10, shuffle: bool = True, seed: Any = 0, optimizer: str = "sgd",
+            momentum: float = 0.0, l2: float = 0.0, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
+            validation_data: tuple | None = None, progress: bool = False, callback: Any = None,
+            optimizer_state: Any = None, sample_weight: ArrayLike | None = None,
+            options: TrainingOptions | None = None) -> History:
+        """Mini-batch gradient descent on X (N, n_0), Y (N, n_L); returns a :class:`~loopnet.History`.
+
+        The training options (``epochs`` … ``sample_weight``) are those of
+        :class:`loopnet.options.TrainingOptions` (checked there, in this network's dtype);
+        ``options=`` passes an already built one instead (its other arguments are then ignored).
+        ``validation_data`` (X_val, Y_val) is scored after every epoch; ``callback(epoch, history)``
+        returning True stops; ``optimizer_state`` continues an earlier fit. See
+        :func:`loopnet.training.fit` for what an epoch is, divergence and Ctrl-C.
+        """
+        from . import training
+        Xa, Ya, _ = self._data(X, Y)
+        if options is None:
+            options = TrainingOptions.build(
+                Xa.shape[0], self._dtype, epochs=epochs, lr=lr, batch_size=batch_size, shuffle=shuffle, seed=seed,
+                optimizer=optimizer, momentum=momentum, l2=l2, beta1=beta1, beta2=beta2, eps=eps,
+                sample_weight=sample_weight)
+        elif not isinstance(options, TrainingOptions) or options.members is not None or \
+                options.n_examples != Xa.shape[0] or options.dtype != self._dtype:
+            raise ValueError(f"options must be TrainingOptions.build({Xa.shape[0]}, {self._dtype.name!r}, ...) for "
+                             f"these {Xa.shape[0]} examples and this {self._dtype.name} network, got {options!r:.120}")
+        self._check_batch_memory(options.batch_size, "fit's mini-batch buffers")
+        val = None
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise ValueError("validation_data must be a pair (X_val, Y_val)")
+            Xv, Yv, _ = self._data(validation_data[0], validation_data[1], "validation_data[0]", "validation_data[1]")
+            val = (Xv, Yv, self._task_code(Yv))
+        return training.fit(self._theta, Xa, Ya, self._spec, self._backend, options, task=self._task_code(Ya),
+                            validation=val, progress=progress, callback=callback, optimizer_state=optimizer_state)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the network to ``path`` (.npz) atomically; see :func:`loopnet.io.save`."""

@@ -42,6 +42,7 @@ from __future__ import annotations
 import contextlib
 import numbers
 import sys
+import types
 import warnings
 
 import numpy as np
@@ -55,7 +56,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, colu
 
 from .interop import RENDERINGS
 from .network import Network
-from .training import batch_size_for
+from .options import TrainingOptions
 
 LEARNING_RATES = ("constant", "invscaling", "adaptive")  # scikit-learn's MLP schedules (sgd only)
 
@@ -105,7 +106,39 @@ def _seed(random_state):
 
 
 class _LoopNetBase(BaseEstimator):
+    """What the two estimators share: one ``__init__`` (the classifier's defaults; the regressor's
+    differ in three, see :func:`_with_defaults`), the checks and the training loop."""
     _score_name = "score"
+
+    def __init__(self, hidden_layer_sizes=(30,), activation="sigmoid", output_activation="softmax",
+                 loss="cross_entropy", optimizer="sgd", lr=0.5, momentum=0.0, l2=0.0, batch_size=10, epochs=100,
+                 shuffle=True, random_state=None, backend="loops", dtype="float64", init="scaled",
+                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, verbose=False,
+                 warm_start=False, learning_rate="constant", power_t=0.5):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.output_activation = output_activation
+        self.loss = loss
+        self.optimizer = optimizer
+        self.lr = lr
+        self.momentum = momentum
+        self.l2 = l2
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.backend = backend
+        self.dtype = dtype
+        self.init = init
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.learning_rate = learning_rate
+        self.power_t = power_t
+
 
     # ---- checks ----------------------------------------------------------------------------
     def _hidden(self):
@@ -119,16 +152,13 @@ class _LoopNetBase(BaseEstimator):
             _bad_hidden(self.hidden_layer_sizes)
         return [int(n) for n in h]
 
-    def _check_params(self, n_samples):
+    def _check_params(self, n_samples, sample_weight=None):
+        """The training options for ``n_samples`` examples, checked once as for :meth:`Network.fit`
+        (:class:`loopnet.options.TrainingOptions`, in the estimator's dtype), and the estimator's own."""
         for name in ("epochs", "n_iter_no_change"):
             val = getattr(self, name)
             if isinstance(val, bool) or not isinstance(val, numbers.Integral) or val < 1:
                 raise ValueError(f"{name} must be an integer ≥ 1, got {val!r}")
-        bs = self.batch_size
-        if bs is not None and not (isinstance(bs, str) and bs == "auto") and (
-                isinstance(bs, bool) or not isinstance(bs, numbers.Integral) or bs < 1):
-            raise ValueError(f"batch_size must be an integer ≥ 1, 'auto' (min(200, N)) or None (whole batches), "
-                             f"got {bs!r}")
         if self.learning_rate not in LEARNING_RATES:
             raise ValueError(f"learning_rate must be one of {LEARNING_RATES}, got {self.learning_rate!r}")
         if not isinstance(self.power_t, numbers.Real) or isinstance(self.power_t, bool) or not self.power_t >= 0:
@@ -137,7 +167,9 @@ class _LoopNetBase(BaseEstimator):
             raise ValueError(f"validation_fraction must be a number in (0, 1), got {self.validation_fraction!r}")
         if self.tol is not None and (not isinstance(self.tol, numbers.Real) or self.tol < 0):
             raise ValueError(f"tol must be a number ≥ 0 or None, got {self.tol!r}")
-        return batch_size_for(bs if bs is None or isinstance(bs, str) else int(bs), n_samples)
+        return TrainingOptions.build(n_samples, self.dtype, epochs=int(self.epochs), lr=self.lr,
+                                     batch_size=self.batch_size, shuffle=self.shuffle, optimizer=self.optimizer,
+                                     momentum=self.momentum, l2=self.l2, sample_weight=sample_weight)
 
     # ---- fitting -----------------------------------------------------------------------------
     def _output_activation(self):
@@ -161,7 +193,7 @@ class _LoopNetBase(BaseEstimator):
         ``incremental`` (partial_fit): one epoch, continuing the network, optimizer and schedule.
         """
         n = X.shape[0]
-        self._check_params(n)            # every parameter checked before anything changes
+        self._check_params(n, sample_weight)   # every parameter checked before anything changes
         reset = not hasattr(self, "network_") or (not incremental and not self.warm_start)
         if not reset:
             sizes = [X.shape[1], *self._hidden(), Y.shape[1]]
@@ -202,7 +234,7 @@ class _LoopNetBase(BaseEstimator):
                                  f"{Xv.shape[0]} for validation; early_stopping needs at least 2")
             if self.validation_scores_ is None:
                 self.validation_scores_, self.best_validation_score_ = [], -np.inf
-        batch_size = self._check_params(X.shape[0])
+        batch_size = self._check_params(X.shape[0], sw).batch_size
         best_params = net.params.copy()
         sgd = self.optimizer == "sgd"
         tol = 0.0 if self.tol is None else self.tol
@@ -272,6 +304,22 @@ class _LoopNetBase(BaseEstimator):
         return tags
 
 
+def _with_defaults(**changes):
+    """``_LoopNetBase.__init__`` with other defaults: the same code, so both estimators store their
+    parameters alike (scikit-learn reads the parameter names and defaults off its signature)."""
+    base = _LoopNetBase.__init__
+    names = base.__code__.co_varnames[1:base.__code__.co_argcount]
+    defaults = dict(zip(names, base.__defaults__))
+    unknown = set(changes) - set(defaults)
+    if unknown:
+        raise TypeError(f"no parameters {sorted(unknown)}")
+    defaults.update(changes)
+    init = types.FunctionType(base.__code__, base.__globals__, "__init__", tuple(defaults[n] for n in names))
+    init.__qualname__ = base.__qualname__
+    init.__doc__ = base.__doc__
+    return init
+
+
 def _bad_hidden(value):
     raise ValueError(f"hidden_layer_sizes must be a tuple of integers ≥ 1 (one per hidden layer, e.g. (30,) or "
                      f"(64, 32)), got {value!r}")
@@ -322,35 +370,6 @@ class LoopNetClassifier(ClassifierMixin, _LoopNetBase):
     """
 
     _stratify = True
-
-    def __init__(self, hidden_layer_sizes=(30,), activation="sigmoid", output_activation="softmax",
-                 loss="cross_entropy", optimizer="sgd", lr=0.5, momentum=0.0, l2=0.0, batch_size=10, epochs=100,
-                 shuffle=True, random_state=None, backend="loops", dtype="float64", init="scaled",
-                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, verbose=False,
-                 warm_start=False, learning_rate="constant", power_t=0.5):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.output_activation = output_activation
-        self.loss = loss
-        self.optimizer = optimizer
-        self.lr = lr
-        self.momentum = momentum
-        self.l2 = l2
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.backend = backend
-        self.dtype = dtype
-        self.init = init
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.learning_rate = learning_rate
-        self.power_t = power_t
 
     def fit(self, X, y, sample_weight=None):
         """Train on X (N, n_features) and labels y (N,) or a multilabel indicator y (N, K) of 0/1;
@@ -455,34 +474,7 @@ class LoopNetRegressor(RegressorMixin, _LoopNetBase):
 
     _stratify = False
 
-    def __init__(self, hidden_layer_sizes=(30,), activation="sigmoid", output_activation="identity",
-                 loss="quadratic", optimizer="sgd", lr=0.1, momentum=0.0, l2=0.0, batch_size=10, epochs=100,
-                 shuffle=True, random_state=None, backend="loops", dtype="float64", init="scaled",
-                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, verbose=False,
-                 warm_start=False, learning_rate="constant", power_t=0.5):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.output_activation = output_activation
-        self.loss = loss
-        self.optimizer = optimizer
-        self.lr = lr
-        self.momentum = momentum
-        self.l2 = l2
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.backend = backend
-        self.dtype = dtype
-        self.init = init
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.learning_rate = learning_rate
-        self.power_t = power_t
+    __init__ = _with_defaults(output_activation="identity", loss="quadratic", lr=0.1)
 
     def fit(self, X, y, sample_weight=None):
         """Train on X (N, n_features) and targets y (N,) or (N, n_outputs), ``sample_weight`` (N,)

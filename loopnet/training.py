@@ -26,18 +26,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import validation as v
 from .kernels.loss import NO_ACCURACY
-from .kernels.training import ADAM, SGD
-
-OPTIMIZERS = {"sgd": SGD, "adam": ADAM}
-WORK_PER_CALL = 2e7  # multiply-adds per compiled call when epochs are batched together (~10 ms)
+from .kernels.training import ADAM
+from .losses import SSE
+from .options import OPTIMIZERS, TrainingOptions, batch_size_for  # noqa: F401 (re-exported)
+WORK_PER_CALL = 2e7  # multiply-adds per compiled call when epochs are batched together
 # An epoch of more than this many multiply-adds is run as pieces of whole mini-batches, one compiled call
 # per piece: Python gets control back between pieces, so a second Ctrl-C abandons the epoch within about a
 # piece instead of after the whole epoch. The first piece holds about WORK_PER_CALL multiply-adds; from then
-# on each piece is sized from the measured time of the one before to last about PIECE_SECONDS (a call costs
-# ~0.1-0.3 ms of its own, so pieces sized by work alone, 0.3 ms on a 784-256-256-10 net, made such epochs
-# 15-30% slower than one call).
+# on each piece is sized from the measured time of the one before to last about PIECE_SECONDS (a call has a
+# cost of its own, so pieces sized by work alone made such epochs slower than one call: the measurements are
+# in docs/benchmarks.md, "Measurements behind the constants").
 SPLIT_EPOCH_WORK = 4 * WORK_PER_CALL
 PIECE_SECONDS = 0.05
 PIECE_GROWTH = 8        # a piece is at most this many times the one before (and at least 1/this)
@@ -156,8 +155,8 @@ class _Clock:
         return time.perf_counter() - self.t0 - self.compiling()
 
 
-def _epoch_in_pieces(backend, net, Xa, Ya, sw, order, batch_size, opt, hyper, state, step, task, pace, losses,
-                     correct):
+def _epoch_in_pieces(backend, theta, spec, Xa, Ya, sw, order, batch_size, opt, hyper, state, step, task, pace,
+                     losses, correct):
     """One epoch visiting the rows of X in ``order``, as compiled calls of whole mini-batches each, so
     the mini-batches and every update are those of one call (the training is the same, bit for bit).
 
@@ -183,11 +182,11 @@ def _epoch_in_pieces(backend, net, Xa, Ya, sw, order, batch_size, opt, hyper, st
         rows = pace[0]
         piece = np.ascontiguousarray(order[start:start + rows]).reshape(1, -1)
         clock = _Clock(backend)
-        if not backend.train_epochs(net._theta, Xa, Ya, piece, net._spec, B, opt, hyper,
+        if not backend.train_epochs(theta, Xa, Ya, piece, spec, B, opt, hyper,
                                     state, step, task, piece_loss, piece_correct, sw):
             return 0
         seconds = clock.computing()
-        total += piece_loss[0] if net.loss_name == "sse" else piece_loss[0] * float(sw[piece[0]].sum()) / weight
+        total += piece_loss[0] if spec.loss == SSE else piece_loss[0] * float(sw[piece[0]].sum()) / weight
         right += int(piece_correct[0])
         start += piece.shape[1]
         if piece.shape[1] == rows and seconds > 0.0:
@@ -198,135 +197,97 @@ def _epoch_in_pieces(backend, net, Xa, Ya, sw, order, batch_size, opt, hyper, st
     return 1
 
 
-def batch_size_for(batch_size, N):
-    """The mini-batch size used on N examples: the rule shared by :func:`fit`, the scikit-learn
-    estimators and the CLI.
+def fit(theta, X, Y, spec, backend, options, task=NO_ACCURACY, validation=None, progress=False, callback=None,
+        optimizer_state=None):
+    """Train θ (P,) in place on X (N, n_0), Y (N, n_L); return a :class:`History`.
 
-    | ``batch_size`` | mini-batches of |
-    |---|---|
-    | an integer b ≥ 1 | min(b, N): a size larger than the data set is clipped to N (full batches) |
-    | ``None`` | N (full-batch gradient descent) |
-    | ``"auto"`` | min(200, N) (scikit-learn's MLP rule) |
-
-    >>> batch_size_for(10, 4), batch_size_for(None, 4), batch_size_for("auto", 1000)
-    (4, 4, 200)
-    """
-    if batch_size is None:
-        return N
-    if isinstance(batch_size, str) and batch_size == "auto":
-        return min(200, N)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be an integer ≥ 1 (clipped to the number of examples N = {N}), "
-                         f"None for full batches or 'auto' for min(200, N), got {batch_size!r}")
-    return int(min(batch_size, N))
-
-
-def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optimizer="sgd", momentum=0.0,
-        l2=0.0, beta1=0.9, beta2=0.999, eps=1e-8, validation_data=None, progress=False, callback=None,
-        optimizer_state=None, sample_weight=None):
-    """Train ``net`` in place on X (N, n_0), Y (N, n_L); return a :class:`History`.
+    Everything comes in checked: X and Y as the network's C-contiguous arrays, ``spec`` the
+    :class:`loopnet.backends.Spec` of the network, ``backend`` one of :data:`loopnet.BACKENDS`,
+    ``options`` a :class:`loopnet.options.TrainingOptions` (its sample weights, batch size, seed …),
+    ``task`` how outputs count as correct (:mod:`loopnet.kernels.loss`), ``validation`` None or
+    (X_val, Y_val, task_val). :meth:`loopnet.Network.fit` is the entry point that checks them.
 
     ``sample_weight`` (N,), s_n ≥ 0: each mini-batch's loss is scale(Σ_batch s_n) · Σ_n s_n e_n (the
-    N of mse/quadratic/cross_entropy becomes Σ s_n), so a weight of 2 on a row equals the row twice.
+    N of mse/quadratic/cross_entropy becomes Σ s_n), so a weight of 2 on a row equals the row twice;
+    a mini-batch whose weights are all 0 takes no step.
     ``seed``: an int or a ``numpy.random.Generator`` (continued, so one call of 10 epochs shuffles as
     ten calls of 1 with the same Generator).
-    ``batch_size``: an integer (clipped to N, so the default 10 works on any data size), ``None``
-    (full batch) or ``"auto"`` (min(200, N)); see :func:`batch_size_for`.
 
     ``callback(epoch, history)`` is called after every epoch; returning True stops training.
     A non-finite loss raises :class:`TrainingDiverged` naming the epoch, with the network put
     back to its weights at the start of that epoch. Ctrl-C stops training and returns the history
     so far with ``history.interrupted = True``: the first press lets the running epoch finish, a
     second one abandons it (on every backend within about :data:`PIECE_SECONDS`: long epochs run
-    as pieces of whole mini-batches, see :data:`SPLIT_EPOCH_WORK`); either way the network holds the weights at the end of the last epoch
-    in the history.
+    as pieces of whole mini-batches, see :data:`SPLIT_EPOCH_WORK`); either way the network holds the
+    weights at the end of the last epoch in the history.
     """
-    Xa, Ya, _ = net._data(X, Y)
-    N = Xa.shape[0]
-    sw = net._sample_weight(sample_weight, N)
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise ValueError(f"epochs must be an integer ≥ 0, got {epochs!r}")
-    lr = v.hyper_parameter(lr, "lr", net.dtype)
-    batch_size = batch_size_for(batch_size, N)
-    opt = v.choice(optimizer, OPTIMIZERS, "optimizer")
-    net._check_batch_memory(int(batch_size), "fit's mini-batch buffers")
-    # every hyper-parameter checked in the network's dtype, as the kernels will hold it
-    momentum = v.hyper_parameter(momentum, "momentum", net.dtype, allow_zero=True, below_one=True)
-    l2 = v.hyper_parameter(l2, "l2", net.dtype, allow_zero=True)
-    if l2:
-        v.hyper_parameter(l2 / N, f"l2/N (l2={l2:g} over N={N} examples)", net.dtype)
-    beta1 = v.hyper_parameter(beta1, "beta1", net.dtype, allow_zero=True, below_one=True)
-    beta2 = v.hyper_parameter(beta2, "beta2", net.dtype, allow_zero=True, below_one=True)
-    eps = v.hyper_parameter(eps, "eps", net.dtype)
-    val = None
-    if validation_data is not None:
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise ValueError("validation_data must be a pair (X_val, Y_val)")
-        Xv, Yv, _ = net._data(validation_data[0], validation_data[1], "validation_data[0]", "validation_data[1]")
-        val = (Xv, Yv, net._task_code(Yv))
-
-    hyper = np.array([lr, momentum, beta1, beta2, eps, l2 / N], dtype=net.dtype)
-    size = 2 * net.n_params if opt == ADAM else net.n_params
+    N = X.shape[0]
+    P = theta.shape[0]
+    dtype = theta.dtype
+    sw = options.sample_weight
+    epochs, lr, batch_size, optimizer = options.epochs, options.lr, options.batch_size, options.optimizer
+    opt = options.optimizer_code
+    val = validation
+    hyper = options.hyper()
+    size = 2 * P if opt == ADAM else P
     if optimizer_state is None:
-        optimizer_state = OptimizerState(optimizer, np.zeros(size, dtype=net.dtype), np.zeros(1, dtype=np.int64))
+        optimizer_state = OptimizerState(optimizer, np.zeros(size, dtype=dtype), np.zeros(1, dtype=np.int64))
     elif not isinstance(optimizer_state, OptimizerState) or optimizer_state.optimizer != optimizer or \
-            optimizer_state.values.shape != (size,) or optimizer_state.values.dtype != net.dtype:
+            optimizer_state.values.shape != (size,) or optimizer_state.values.dtype != dtype:
         raise ValueError(f"optimizer_state must be the OptimizerState of an earlier fit of this network with "
-                         f"optimizer={optimizer!r} ({size} {net.dtype.name} values), got {optimizer_state!r:.80}")
+                         f"optimizer={optimizer!r} ({size} {dtype.name} values), got {optimizer_state!r:.80}")
     state, step = optimizer_state.values, optimizer_state.step
-    task = net._task_code(Ya)
-    rng = np.random.default_rng(seed)
+    rng = options.generators()[0]
     hist = History(optimizer_state=optimizer_state)
     # several epochs per compiled call when Python has nothing to do between them
-    per_epoch_work = 3.0 * N * net.n_params
+    per_epoch_work = 3.0 * N * P
     chunk = 1
     if val is None and callback is None and not progress:
         chunk = int(max(1, min(epochs, WORK_PER_CALL // max(per_epoch_work, 1.0))))
     pace = None   # None: whole epochs per call; else [rows of the next compiled call] (see SPLIT_EPOCH_WORK)
     if per_epoch_work > SPLIT_EPOCH_WORK:
         chunk = 1
-        batches = max(1, int(WORK_PER_CALL // (3.0 * batch_size * net.n_params)))
+        batches = max(1, int(WORK_PER_CALL // (3.0 * batch_size * P)))
         if batches * int(batch_size) < N:
             pace = [batches * int(batch_size)]
     bar = _progress(progress, epochs)
-    backend = net._backend
     ctrl_c = _CtrlC()
-    backup = np.empty(net.n_params + state.size, dtype=net.dtype)
+    backup = np.empty(P + state.size, dtype=dtype)
     try:
         with ctrl_c:
             done = 0
             while done < epochs and not ctrl_c.requested:
                 n = min(chunk, epochs - done)
-                if shuffle:
+                if options.shuffle:
                     # row e is exactly rng.permutation(N) for epoch e, drawn in one call
                     orders = rng.permuted(np.tile(np.arange(N, dtype=np.int64), (n, 1)), axis=1)
                 else:
                     orders = np.broadcast_to(np.arange(N, dtype=np.int64), (n, N)).copy()
                 losses = np.zeros(n)
                 correct = np.zeros(n, dtype=np.int64)
-                backup[:net.n_params] = net._theta
-                backup[net.n_params:] = state
+                backup[:P] = theta
+                backup[P:] = state
                 step_before = int(step[0])
                 clock = _Clock(backend)
                 try:
                     ctrl_c.computing = True
                     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
                         if pace is not None:
-                            finished = _epoch_in_pieces(backend, net, Xa, Ya, sw, orders[0], batch_size, opt, hyper,
-                                                        state, step, task, pace, losses, correct)
+                            finished = _epoch_in_pieces(backend, theta, spec, X, Y, sw, orders[0], batch_size, opt,
+                                                        hyper, state, step, task, pace, losses, correct)
                         else:
-                            finished = backend.train_epochs(net._theta, Xa, Ya, orders, net._spec, int(batch_size),
+                            finished = backend.train_epochs(theta, X, Y, orders, spec, int(batch_size),
                                                             opt, hyper, state, step, task, losses, correct, sw)
                     if not finished:   # a diverged piece put back only its own start: back to the epoch's
-                        net._theta[...] = backup[:net.n_params]
-                        state[...] = backup[net.n_params:]
+                        theta[...] = backup[:P]
+                        state[...] = backup[P:]
                         step[0] = step_before
                     ctrl_c.computing = False
                 except KeyboardInterrupt:
                     # abandoned mid-computation: back to the weights of the last epoch in the history
                     ctrl_c.computing = False
-                    net._theta[...] = backup[:net.n_params]
-                    state[...] = backup[net.n_params:]
+                    theta[...] = backup[:P]
+                    state[...] = backup[P:]
                     step[0] = step_before
                     raise
                 # the progress bar's rate and ETA leave compiling out too
@@ -340,7 +301,7 @@ def fit(net, X, Y, epochs=30, lr=3.0, batch_size=10, shuffle=True, seed=0, optim
                 hist.seconds.extend([seconds] * finished)
                 if val is not None:  # chunk is 1 with validation data: these are the epoch's final weights
                     for _ in range(finished):
-                        vl, vc = backend.evaluate(net._theta, val[0], val[1], net._spec, val[2])
+                        vl, vc = backend.evaluate(theta, val[0], val[1], spec, val[2])
                         hist.val_loss.append(vl)
                         hist.val_accuracy.append(None if val[2] == NO_ACCURACY else vc / val[0].shape[0])
                     late = clock.compiling() - compiling                # the first validation compiles too

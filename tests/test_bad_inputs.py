@@ -168,7 +168,7 @@ CATALOGUE = [
     ("save into a missing directory", lambda: net().save("/nonexistent-dir/x.npz"),
      FileNotFoundError, r"/nonexistent-dir.*does not exist"),
     ("load a missing file", lambda: ln.load("/nonexistent-dir/x.npz"), FileNotFoundError, r"no model file at"),
-    # --- issue 13: state that cannot drift -----------------------------------------------------
+    # --- state that cannot drift ----------------------------------------------------------------
     ("assign sizes", lambda: setattr(net(), "sizes", [2, 2, 1]), AttributeError, r"Network\.sizes is read-only"),
     ("mutate sizes in place", lambda: net().sizes.__setitem__(0, 2), TypeError, r"Network\.sizes cannot be changed in place"),
     ("append to sizes", lambda: net().sizes.append(4), TypeError, r"Network\.sizes cannot be changed"),
@@ -192,7 +192,7 @@ CATALOGUE = [
     ("biases on a bias-free network", lambda: setattr(net(bias=False), "biases", [np.zeros(2), np.zeros(1)]),
      AttributeError, r"this network has no biases"),
     ("remove a layer from weights", lambda: net().weights.pop(), TypeError, r"weights cannot be changed in place"),
-    # --- issue 13: hyper-parameters in the network's dtype, all-or-nothing updates ---------------------------
+    # --- hyper-parameters in the network's dtype, all-or-nothing updates ------------------------------------
     ("lr rounds to 0 in float32", lambda: net(dtype="float32").fit(X, Y, lr=1e-46, batch_size=2),
      ValueError, r"lr=1e-46 rounds to 0 in float32"),
     ("lr beyond float32", lambda: net(dtype="float32").fit(X, Y, lr=1e39, batch_size=2),
@@ -209,13 +209,13 @@ CATALOGUE = [
     ("momentum > 1", lambda: net().fit(X, Y, momentum=1.5, batch_size=2), ValueError, r"momentum must be in \[0, 1\)"),
     ("step that overflows the weights", lambda: net(activation="identity", loss="sse").step(X * 1e5, Y, lr=1e300),
      ln.TrainingDiverged, r"the step made weights NaN or infinite.*unchanged"),
-    # --- issue 13: files ----------------------------------------------------------------------------
+    # --- files --------------------------------------------------------------------------------------
     ("save to an empty path", lambda: net().save(""), ValueError, r"cannot save: the path is empty"),
     ("save to /dev/null", lambda: net().save("/dev/null"), ValueError, r"'/dev/null' is a character device, not a regular file"),
     ("save to a directory", lambda: net().save(tempfile.gettempdir()), IsADirectoryError, r"is a directory; give a file name"),
     ("load /dev/null", lambda: ln.load("/dev/null"), ln.ModelFileError, r"'/dev/null' is a character device, not a model file"),
     ("load a directory", lambda: ln.load(tempfile.gettempdir()), IsADirectoryError, r"is a directory, not a model file"),
-    # --- issue 13: memory ---------------------------------------------------------------------------
+    # --- memory -------------------------------------------------------------------------------------
     ("sizes too big for memory", lambda: Network([3, 100_000_000_000, 2]),
      MemoryError, r"Network\(sizes=\[3, 100000000000, 2\]\) with 600,000,000,002 parameters would need [\d.,]+ TiB"),
     ("sizes beyond int64", lambda: Network([2 ** 40, 2 ** 40]), MemoryError, r"parameters would need [\d.,]+ (EiB|ZiB)"),

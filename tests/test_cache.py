@@ -1,4 +1,4 @@
-"""The numba cache (issue 13, class 7): a directory outside HOME is private, and a damaged entry is
+"""The numba cache: a directory outside HOME is private, and a damaged entry is
 compiled again instead of failing every call. Each case runs in a subprocess (the cache directory is
 chosen once, at import) with a time limit."""
 import glob

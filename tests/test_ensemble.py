@@ -259,7 +259,7 @@ FIT_BAD = [
     (dict(l2=[[1.0, 2.0, 3.0]]), ValueError, r"l2 must be one number or one number per member \(length M = 3\), got shape \(1, 3\)"),
     (dict(seed=[1, 2]), ValueError, r"seed has 2 values but the ensemble has M = 3 members"),
     (dict(seed=1.5), TypeError, r"seed must be one integer \(all members shuffle alike\) or one integer per member"),
-    (dict(batch_size=9), ValueError, r"batch_size must be an integer from 1 to the number of examples N = 4"),
+    (dict(batch_size=0), ValueError, r"batch_size must be an integer ≥ 1 \(clipped to the number of examples N = 4\)"),
     (dict(epochs=-1), ValueError, r"epochs must be an integer ≥ 0, got -1"),
     (dict(optimizer="rmsprop"), ValueError, "optimizer='rmsprop' is not a known optimizer"),
 ]

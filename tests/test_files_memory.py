@@ -1,5 +1,5 @@
 """Files that cannot be clobbered, archives that cannot make load allocate, sizes that cannot exhaust
-memory (issue 13, classes 5 and 6). Hang and crash cases run in subprocesses with time limits."""
+memory. Hang and crash cases run in subprocesses with time limits."""
 import io
 import os
 import pickle

@@ -1,4 +1,4 @@
-"""loopnet inside fork-started workers (issue 13, class 1).
+"""loopnet inside fork-started workers: parallel kernels run before a fork do not kill the children.
 
 The parent imports loopnet and runs a layer big enough for the parallel kernels
 (N · n_l · n_{l−1} ≥ PARALLEL_WORK) before forking, which is what killed the workers when numba's

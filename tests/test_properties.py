@@ -15,8 +15,7 @@ cannot meet):
   layer over 5 layers for these scaled initialisations; 1e-9 leaves 4 orders of margin and still
   catches any indexing or formula mistake (those are O(1)).
 * float32: 2e-3. The same bound with ε = 1.2e-7 is ≈ 2.4e-5 per layer; the numpy twin also
-  accumulates the loss in float64 while the kernels compute (a − y)² in float32 (see the
-  closing note of issue 7), and a sigmoid saturating in float32 loses relative precision in
+  accumulates the loss in float64 while the kernels compute (a − y)² in float32, and a sigmoid saturating in float32 loses relative precision in
   1 − a. 2e-3 is still 500× below an O(1) mistake.
 * python (the kernels uncompiled) against loops: the same code in the same order; differences
   come only from numba's ``fastmath={"reassoc", "contract"}`` (fused multiply-adds, reordered

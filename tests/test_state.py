@@ -1,5 +1,5 @@
 """A network's visible state is its computed state; every update is all or nothing; a second Ctrl-C
-abandons a long epoch within about a piece on every backend (issue 13, classes 2-4)."""
+abandons a long epoch within about a piece on every backend."""
 import copy
 import os
 import pickle

@@ -37,6 +37,7 @@ from numba import prange
 from ..jit import cast_like, kernel, one_of, parallel_kernel, zero_of
 from ..activations import IDENTITY, RELU, SIGMOID, SOFTMAX, TANH
 from ..losses import CROSS_ENTROPY, SSE, loss_scale
+from .layout import param_offset
 from .loss import softplus
 from .training import SGD, train_epochs
 from .vexp import vexp, vsigmoid
@@ -47,12 +48,9 @@ from .vexp import vexp, vsigmoid
 @kernel
 def block_layer(th, sizes, has_bias, zeros, l, lanes):
     """(W^l (n_l, n_{l−1}, lanes), b^l (n_l, lanes)) as views into a block's flat θ; without biases
-    b^l is the all-zero ``zeros``. θ's order per member is the network's (W^l row by row, then b^l)."""
-    off = 0
-    for i in range(1, l):
-        off += sizes[i] * sizes[i - 1]
-        if has_bias:
-            off += sizes[i]
+    b^l is the all-zero ``zeros``. θ's order per member is the network's (W^l row by row, then b^l):
+    the offset is :func:`loopnet.kernels.layout.param_offset`, times lanes."""
+    off = param_offset(sizes, has_bias, l)
     n_out = sizes[l]
     n_in = sizes[l - 1]
     W = th[off * lanes:(off + n_out * n_in) * lanes].reshape(n_out, n_in, lanes)
@@ -116,6 +114,8 @@ def store_block(theta, th, m0, lanes):
 def weighted_input(z, W, b, a_prev):
     """z^l_njm = Σ_k w^l_jkm a^{l−1}_nkm + b^l_jm, for every member m of the block.
 
+    Reproduces :func:`loopnet.kernels.forward.weighted_input` member by member.
+
     z (nb, n_l, lanes); W (n_l, n_{l−1}, lanes); b (n_l, lanes); a_prev (nb, n_{l−1}, lanes).
     Loop order j, k, n, m: each w_jk· (lanes numbers) is read once per batch, not once per example
     (a block's W is lanes times a network's; the sums over k keep their order).
@@ -135,7 +135,9 @@ def weighted_input(z, W, b, a_prev):
 def activate_layer(a, z, act):
     """a^l_njm = σ(z^l_njm); softmax: a_njm = e^{z_njm − c_nm} / Σ_i e^{z_nim − c_nm}, c_nm = max_i z_nim.
 
-    The sigmoid and the softmax's exp use :func:`vexp`, which vectorises across members.
+    Reproduces :func:`loopnet.kernels.vexp.activate_layer_vexp` (the speed layer's
+    :func:`loopnet.kernels.forward.activate_layer`) member by member: the sigmoid and the softmax's
+    exp use :func:`vexp`, which vectorises across members.
     """
     lanes = z.shape[2]
     if act == SOFTMAX:
@@ -176,7 +178,8 @@ def activate_layer(a, z, act):
 
 @kernel
 def derivative_layer(d, z, a, act):
-    """d_njm = d_njm · σ'(z_njm), σ' written with a = σ(z): sigmoid a(1−a), tanh 1−a², relu [z > 0], identity 1."""
+    """d_njm = d_njm · σ'(z_njm), σ' written with a = σ(z): sigmoid a(1−a), tanh 1−a², relu [z > 0], identity 1
+    (:func:`loopnet.activations.derivative`, the σ' of BP1 and BP2, for a whole layer of a block)."""
     lanes = z.shape[2]
     if act == IDENTITY:
         return
@@ -207,8 +210,11 @@ def feedforward(th, sizes, acts, has_bias, zeros, zbuf, abuf, B, nb, lanes):
 # ---- the loss ----------------------------------------------------------------------------------
 
 @kernel
-def loss_terms(out, a, z, y, act, loss):
-    """out_m = Σ_n Σ_j e(a_njm, z_njm, y_njm), the unscaled loss of each member (float64).
+def loss_terms(out, a, z, y, sw, act, loss):
+    """out_m = Σ_n s_nm Σ_j e(a_njm, z_njm, y_njm), the unscaled loss of each member (float64);
+    sw (nb, lanes) the sample weights of each member's rows.
+
+    Reproduces :func:`loopnet.kernels.loss.loss_terms` member by member.
 
     squared losses: e = (a − y)²; sigmoid cross-entropy: e = softplus(z) − y z;
     softmax cross-entropy: e_nm = Σ_j y_njm (logsumexp_j(z_njm) − z_njm).
@@ -227,50 +233,56 @@ def loss_terms(out, a, z, y, act, loss):
                     s += vexp(np.float64(z[n, j, m]) - c)
                 lse = c + np.log(s)
                 for j in range(z.shape[1]):
-                    out[m] += np.float64(y[n, j, m]) * (lse - np.float64(z[n, j, m]))
+                    out[m] += np.float64(sw[n, m]) * (np.float64(y[n, j, m]) * (lse - np.float64(z[n, j, m])))
     elif loss == CROSS_ENTROPY:
         for n in range(a.shape[0]):
             for j in range(a.shape[1]):
                 for m in range(lanes):
                     zz = np.float64(z[n, j, m])
-                    out[m] += softplus(zz) - np.float64(y[n, j, m]) * zz
+                    out[m] += np.float64(sw[n, m]) * (softplus(zz) - np.float64(y[n, j, m]) * zz)
     else:
         for n in range(a.shape[0]):
             for j in range(a.shape[1]):
                 for m in range(lanes):
                     e = np.float64(a[n, j, m]) - np.float64(y[n, j, m])
-                    out[m] += e * e
+                    out[m] += np.float64(sw[n, m]) * (e * e)
 
 
 # ---- backpropagation: BP1–BP4 with a member index ----------------------------------------------
+# Each is the component kernel of the same name in kernels/backward.py with one more loop, over the
+# member m, innermost; tests/test_ensemble_equations.py checks each against it member by member.
 
 @kernel
-def output_error(delta, a, z, y, act, loss, scale):
-    """BP1: δ^L_njm = ∂L/∂a^L_njm · σ'(z^L_njm), ∂L/∂a_njm = 2·scale·(a_njm − y_njm) (squared losses).
+def output_error(delta, a, z, y, sw, act, loss, scale):
+    """BP1: δ^L_njm = ∂L/∂a^L_njm · σ'(z^L_njm), ∂L/∂a_njm = 2·scale_m·s_nm·(a_njm − y_njm) (squared losses).
+
+    Reproduces :func:`loopnet.kernels.backward.output_error` member by member: sw (nb, lanes) the
+    sample weights, scale (lanes,) each member's loss scale (its batch's Σ_n s_nm is its N).
 
     Softmax: δ_njm = a_njm (g_njm − Σ_i g_nim a_nim), g = ∂L/∂a. Cross-entropy, through σ in one
-    step: sigmoid δ = scale·(a − y); softmax δ_njm = scale·(a_njm Σ_i y_nim − y_njm).
+    step: sigmoid δ = scale·s·(a − y); softmax δ_njm = scale·s_nm·(a_njm Σ_i y_nim − y_njm).
     """
     lanes = a.shape[2]
     if loss == CROSS_ENTROPY:
         for n in range(a.shape[0]):
             if act == SOFTMAX:
                 for m in range(lanes):
-                    ysum = zero_of(scale)
+                    scale_n = scale[m] * sw[n, m]
+                    ysum = zero_of(scale_n)
                     for j in range(a.shape[1]):
                         ysum += y[n, j, m]
                     for j in range(a.shape[1]):
-                        delta[n, j, m] = scale * (a[n, j, m] * ysum - y[n, j, m])
+                        delta[n, j, m] = scale_n * (a[n, j, m] * ysum - y[n, j, m])
             else:
                 for j in range(a.shape[1]):
                     for m in range(lanes):
-                        delta[n, j, m] = scale * (a[n, j, m] - y[n, j, m])
+                        delta[n, j, m] = (scale[m] * sw[n, m]) * (a[n, j, m] - y[n, j, m])
         return
-    two_scale = scale + scale
     if act == SOFTMAX:
         for n in range(a.shape[0]):
             for m in range(lanes):
-                ga = zero_of(scale)              # Σ_i g_nim a_nim
+                two_scale = (scale[m] + scale[m]) * sw[n, m]
+                ga = zero_of(two_scale)          # Σ_i g_nim a_nim
                 for i in range(a.shape[1]):
                     ga += two_scale * (a[n, i, m] - y[n, i, m]) * a[n, i, m]
                 for j in range(a.shape[1]):
@@ -279,34 +291,37 @@ def output_error(delta, a, z, y, act, loss, scale):
     for n in range(a.shape[0]):
         for j in range(a.shape[1]):
             for m in range(lanes):
-                delta[n, j, m] = two_scale * (a[n, j, m] - y[n, j, m])
+                delta[n, j, m] = ((scale[m] + scale[m]) * sw[n, m]) * (a[n, j, m] - y[n, j, m])
     derivative_layer(delta, z, a, act)
 
 
 @kernel
 def hidden_error(delta, W_next, delta_next, z, a, act):
-    """BP2: δ^l_nkm = (Σ_j w^{l+1}_jkm δ^{l+1}_njm) · σ'(z^l_nkm).
+    """BP2: δ^l_njm = (Σ_k w^{l+1}_kjm δ^{l+1}_nkm) · σ'(z^l_njm), for every member m of the block.
 
-    Forward, this was: z^{l+1}_njm = Σ_k w^{l+1}_jkm a^l_nkm + b_jm, a^l_nkm = σ(z^l_nkm).
+    Reproduces :func:`loopnet.kernels.backward.hidden_error` member by member, with its index
+    letters: j a neuron of layer l, k a neuron of layer l+1 (the layer the error comes back from).
     delta, z, a (nb, n_l, lanes); W_next (n_{l+1}, n_l, lanes); delta_next (nb, n_{l+1}, lanes).
-    Loop order j, k, n, m: W^{l+1} is read once per batch (the sums over j keep their order).
+    Loop order k, j, n, m: W^{l+1} is read once per batch (each sum over k keeps its order).
     """
     lanes = delta.shape[2]
     for n in range(delta.shape[0]):
-        for k in range(delta.shape[1]):
+        for j in range(delta.shape[1]):
             for m in range(lanes):
-                delta[n, k, m] = zero_of(delta[n, k, m])
-    for j in range(W_next.shape[0]):         # neuron j of layer l+1
-        for k in range(delta.shape[1]):      # neuron k of layer l
-            for n in range(delta.shape[0]):
-                for m in range(lanes):
-                    delta[n, k, m] += W_next[j, k, m] * delta_next[n, j, m]
+                delta[n, j, m] = zero_of(delta[n, j, m])
+    for k in range(W_next.shape[0]):         # neuron k of layer l+1
+        for j in range(delta.shape[1]):      # neuron j of layer l
+            for n in range(delta.shape[0]):  # example n of the batch
+                for m in range(lanes):       # member m: innermost, SIMD across members
+                    delta[n, j, m] += W_next[k, j, m] * delta_next[n, k, m]
     derivative_layer(delta, z, a, act)
 
 
 @kernel
 def bias_gradient(db, delta):
-    """BP3: ∂L/∂b^l_jm = Σ_n δ^l_njm.   db (n_l, lanes); delta (nb, n_l, lanes)."""
+    """BP3: ∂L/∂b^l_jm = Σ_n δ^l_njm.   db (n_l, lanes); delta (nb, n_l, lanes).
+
+    Reproduces :func:`loopnet.kernels.backward.bias_gradient` member by member (j a neuron of layer l)."""
     lanes = db.shape[1]
     for j in range(db.shape[0]):
         for m in range(lanes):
@@ -321,7 +336,8 @@ def bias_gradient(db, delta):
 def weight_gradient(dW, delta, a_prev):
     """BP4: ∂L/∂w^l_jkm = Σ_n δ^l_njm a^{l−1}_nkm.   dW (n_l, n_{l−1}, lanes).
 
-    Forward, this was: z^l_njm = Σ_k w^l_jkm a^{l−1}_nkm + b_jm, so ∂z_njm/∂w_jkm = a_nkm.
+    Reproduces :func:`loopnet.kernels.backward.weight_gradient` member by member (j a neuron of
+    layer l, k of layer l−1). Forward, this was: z^l_njm = Σ_k w^l_jkm a^{l−1}_nkm + b_jm, so ∂z_njm/∂w_jkm = a_nkm.
     Loop order j, k, n, m: each dW_jk· is written once per batch (the sums over n keep their order).
     """
     lanes = dW.shape[2]
@@ -335,22 +351,29 @@ def weight_gradient(dW, delta, a_prev):
 
 
 @kernel
-def backpropagate(grad, value, th, y, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, B, nb, lanes):
-    """∂L/∂θ of every member of the block for the nb examples in layer 0 of abuf, targets y (nb, n_L, lanes).
+def backpropagate(grad, value, th, y, sw, scale, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, B, nb, lanes):
+    """∂L/∂θ of every member of the block for the nb examples in layer 0 of abuf, targets y (nb, n_L, lanes),
+    sample weights sw (nb, lanes); ``scale`` (lanes,) is scratch for each member's loss scale.
 
     Forward pass, BP1, then for l = L..1 BP4/BP3 and BP2 (as kernels/backward.py). Writes the
     gradients into ``grad`` (the block's θ layout) and each member's L into value (lanes,) float64.
+    A member whose batch weights are all 0 gets scale 0 (no loss, a zero gradient; the caller takes
+    no step for it).
     """
     L = sizes.shape[0] - 1
     feedforward(th, sizes, acts, has_bias, zeros, zbuf, abuf, B, nb, lanes)
     a_L = block_view(abuf, B, sizes, L, nb, lanes)
     z_L = block_view(zbuf, B, sizes, L, nb, lanes)
-    scale = loss_scale(loss, nb, sizes[L])
-    loss_terms(value, a_L, z_L, y, acts[L - 1], loss)
+    loss_terms(value, a_L, z_L, y, sw, acts[L - 1], loss)
     for m in range(lanes):
-        value[m] = scale * value[m]
+        total_weight = 0.0                                   # the N of the scale: Σ_n s_nm
+        for n in range(nb):
+            total_weight += sw[n, m]
+        sc = loss_scale(loss, total_weight, sizes[L]) if total_weight > 0.0 else 0.0
+        value[m] = sc * value[m]
+        scale[m] = cast_like(sc, th[0])
     delta = block_view(dbuf, B, sizes, L, nb, lanes)
-    output_error(delta, a_L, z_L, y, acts[L - 1], loss, cast_like(scale, th[0]))
+    output_error(delta, a_L, z_L, y, sw, acts[L - 1], loss, scale)
     for l in range(L, 0, -1):
         a_prev = block_view(abuf, B, sizes, l - 1, nb, lanes)
         dW, db = block_layer(grad, sizes, has_bias, zeros, l, lanes)
@@ -403,12 +426,11 @@ def adam_update(th, grad, mom1, mom2, lr, beta1, beta2, eps, t):
 def add_weight_decay(grad, th, sizes, has_bias, decay):
     """L2 (Nielsen's network2): ∂/∂w_jkm gains decay_m · w_jkm, decay_m = λ_m / n. Weights only."""
     lanes = decay.shape[0]
-    off = 0
     for l in range(1, sizes.shape[0]):
+        off = param_offset(sizes, has_bias, l)
         for i in range(off, off + sizes[l] * sizes[l - 1]):
             for m in range(lanes):
                 grad[i * lanes + m] += decay[m] * th[i * lanes + m]
-        off += sizes[l] * sizes[l - 1] + (sizes[l] if has_bias else 0)
 
 
 @kernel
@@ -446,7 +468,20 @@ def gather(dst, src, orders, e, start, m0, M):
 
 
 @kernel
-def train_block(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
+def gather_weights(dst, sw, orders, e, start, m0, M):
+    """dst[n, m] = sw[s_m, r], r = orders[o_m, e, start + n]: each member's sample weights of its
+    mini-batch rows (sw (1 or M, N)). dst (nb, lanes)."""
+    lanes = dst.shape[1]
+    for m in range(lanes):
+        mi = member_of(m0, m, M)
+        sm = mi if sw.shape[0] > 1 else 0
+        om = mi if orders.shape[0] > 1 else 0
+        for n in range(dst.shape[0]):
+            dst[n, m] = sw[sm, orders[om, e, start + n]]
+
+
+@kernel
+def train_block(theta, X, Y, sw, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
                 lr, momentum, decay, betas, state, step, epoch_loss, stopped, first_epoch, m0, lanes):
     """Train the members m0 … m0+lanes−1 for ``orders.shape[1]`` epochs (see :func:`train_members`)."""
     M, P = theta.shape
@@ -456,6 +491,11 @@ def train_block(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, op
     L = sizes.shape[0] - 1
     zeros, zbuf, abuf, dbuf = block_buffers(theta, sizes, B, lanes)
     ybuf = np.empty(B * sizes[L] * lanes, dtype=theta.dtype)
+    swbuf = np.empty(B * lanes, dtype=theta.dtype)
+    scale = np.empty(lanes, dtype=theta.dtype)
+    hold = np.empty((P + S) * lanes, dtype=theta.dtype)       # θ and state of members that skip a step
+    total = np.zeros(lanes)                                   # Σ_n s_n over the data, per member
+    batch_weight = np.empty(lanes)
     th = np.empty(P * lanes, dtype=theta.dtype)
     grad = np.empty(P * lanes, dtype=theta.dtype)
     st = np.zeros(max(S, P) * lanes, dtype=theta.dtype)
@@ -480,6 +520,10 @@ def train_block(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, op
         dec_m[m] = decay[mi]
         t_m[m] = step[mi]
         any_decay = any_decay or decay[mi] != 0
+    for m in range(lanes):
+        sm = member_of(m0, m, M) if sw.shape[0] > 1 else 0
+        for n in range(N):
+            total[m] += sw[sm, n]
     beta1, beta2, eps = betas[0], betas[1], betas[2]
     for e in range(orders.shape[1]):
         backup[:P * lanes] = th
@@ -491,13 +535,28 @@ def train_block(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, op
             nb = min(B, N - start)
             a0 = block_view(abuf, B, sizes, 0, nb, lanes)
             y = ybuf[:nb * sizes[L] * lanes].reshape(nb, sizes[L], lanes)
+            wts = swbuf[:nb * lanes].reshape(nb, lanes)
             gather(a0, X, orders, e, start, m0, M)
             gather(y, Y, orders, e, start, m0, M)
-            backpropagate(grad, value, th, y, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, B, nb, lanes)
-            weight = 1.0 if loss == SSE else nb / N      # mean losses weighted by batch size, sse summed
+            gather_weights(wts, sw, orders, e, start, m0, M)
+            backpropagate(grad, value, th, y, wts, scale, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, B, nb,
+                          lanes)
+            every = True                                 # every member's batch has some weight
             for m in range(lanes):
+                batch_weight[m] = 0.0
+                for n in range(nb):
+                    batch_weight[m] += wts[n, m]
+                every = every and batch_weight[m] > 0.0
                 ok[m] = ok[m] & np.isfinite(value[m])
-                running[m] += value[m] * weight
+                # mean losses weighted by the batch's share of the weight (nb / N without weights), sse summed
+                running[m] += value[m] if loss == SSE else value[m] * batch_weight[m] / total[m]
+            if not every:                                # members whose weights are all 0 take no step
+                for m in range(lanes):
+                    if batch_weight[m] == 0.0:
+                        for p in range(P):
+                            hold[p * lanes + m] = th[p * lanes + m]
+                        for q in range(S):
+                            hold[(P + q) * lanes + m] = st[q * lanes + m]
             if any_decay:
                 add_weight_decay(grad, th, sizes, has_bias, dec_m)
             if optimizer == SGD:
@@ -506,6 +565,15 @@ def train_block(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, op
                 for m in range(lanes):
                     t_m[m] += 1
                 adam_update(th, grad, st[:P * lanes], st[P * lanes:2 * P * lanes], lr_m, beta1, beta2, eps, t_m)
+            if not every:
+                for m in range(lanes):
+                    if batch_weight[m] == 0.0:
+                        for p in range(P):
+                            th[p * lanes + m] = hold[p * lanes + m]
+                        for q in range(S):
+                            st[q * lanes + m] = hold[(P + q) * lanes + m]
+                        if optimizer != SGD:
+                            t_m[m] -= 1
         all_finite(ok, th)
         for m in range(min(lanes, M - m0)):
             mi = m0 + m
@@ -528,12 +596,13 @@ def train_block(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, op
 
 
 @kernel
-def train_members(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
+def train_members(theta, X, Y, sw, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
                   lr, momentum, decay, betas, state, step, epoch_loss, stopped, first_epoch, lanes):
     """Train every member (a row of θ (M, P)) for ``orders.shape[1]`` epochs, exactly as
     :func:`loopnet.kernels.training.train_epochs` trains one network.
 
-    X (1 or M, N, n_0), Y (1 or M, N, n_L): one data set for all, or one per member.
+    X (1 or M, N, n_0), Y (1 or M, N, n_L), sw (1 or M, N) sample weights: one data set for all, or one
+    per member. A member's mini-batch whose weights are all 0 takes no step (as train_epochs).
     orders (1 or M, E, N): epoch e visits the rows in the order orders[·, e].
     lr, momentum, decay (M,): η, μ and λ/n per member; betas = [β₁, β₂, ε]; state (M, P or 2P)
     the optimizer memory; step (M,) Adam's t. epoch_loss (E, M) gets each member's epoch loss (epoch-major:
@@ -545,7 +614,7 @@ def train_members(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, 
     """
     M = theta.shape[0]
     for blk in prange((M + lanes - 1) // lanes):
-        train_block(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
+        train_block(theta, X, Y, sw, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
                     lr, momentum, decay, betas, state, step, epoch_loss, stopped, first_epoch, blk * lanes, lanes)
 
 
@@ -564,6 +633,7 @@ def forward_block(out, value, theta, X, Y, sizes, acts, has_bias, loss, chunk, m
     ybuf = np.empty(chunk * sizes[L] * lanes, dtype=theta.dtype)
     part = np.empty(lanes)
     total = np.zeros(lanes)
+    ones = np.ones((chunk, lanes), dtype=theta.dtype)           # every row counts once
     rows = np.empty((1, 1, chunk), dtype=np.int64)
     load_block(th, theta, m0, lanes)
     for start in range(0, N, chunk):
@@ -582,7 +652,7 @@ def forward_block(out, value, theta, X, Y, sizes, acts, has_bias, loss, chunk, m
                 for j in range(sizes[L]):
                     out[m0 + m, start + n, j] = a_L[n, j, m]
         if Y.shape[1] > 0:
-            loss_terms(part, a_L, block_view(zbuf, chunk, sizes, L, nb, lanes), y, acts[L - 1], loss)
+            loss_terms(part, a_L, block_view(zbuf, chunk, sizes, L, nb, lanes), y, ones[:nb], acts[L - 1], loss)
             for m in range(lanes):
                 total[m] += part[m]
     if Y.shape[1] > 0:
@@ -605,16 +675,16 @@ forward_members_parallel = parallel_kernel(forward_members, "forward_members_par
 # ---- members one at a time, on all cores: for networks too big for member-innermost blocks ------
 
 @kernel
-def train_each(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
-               lr, momentum, decay, betas, state, step, epoch_loss, stopped, first_epoch, lanes):
+def train_each(theta, X, Y, sw, orders, sizes, acts, has_bias, loss, batch_size, optimizer,
+               lr, momentum, decay, betas, state, step, epoch_loss, stopped, first_epoch):
     """What :func:`train_members` computes, member after member with the single-network kernel
     :func:`loopnet.kernels.training.train_epochs` (so each member is bitwise ``Network.fit``), the
     members spread over the cores by :data:`train_each_parallel`.
 
     For a big network a member alone fills the vector units (its kernels are register-blocked
     over examples and neurons), and a block of members would keep lanes copies of θ in cache:
-    :func:`loopnet.ensemble.use_blocks` picks this kernel then. ``lanes`` is unused (same arguments
-    as train_members). Each member's per-epoch losses go to epoch_loss[:, m] (E, M).
+    :func:`loopnet.ensemble.use_blocks` picks this kernel then. sw (1 or M, N) are the s_n of
+    :func:`~loopnet.kernels.training.train_epochs` (one row for all members, or one per member). Each member's per-epoch losses go to epoch_loss[:, m] (E, M).
     """
     M, P = theta.shape
     E = orders.shape[1]
@@ -636,8 +706,8 @@ def train_each(theta, X, Y, orders, sizes, acts, has_bias, loss, batch_size, opt
         t = step[m:m + 1]
         losses = np.empty(E)
         correct = np.zeros(E, dtype=np.int64)
-        ones = np.ones(X.shape[1], dtype=theta.dtype)  # sample weights: every example counts once
-        done = train_epochs(theta[m], X[xm], Y[xm], ones, orders[om], sizes, acts, has_bias, loss, batch_size,
+        sm = m if sw.shape[0] > 1 else 0
+        done = train_epochs(theta[m], X[xm], Y[xm], sw[sm], orders[om], sizes, acts, has_bias, loss, batch_size,
                             optimizer, hyper, state[m], t, 0, losses, correct)
         for e in range(E):
             epoch_loss[e, m] = losses[e] if e < done else np.nan

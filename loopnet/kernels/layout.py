@@ -11,6 +11,8 @@ Batch buffers: ``zbuf``, ``abuf`` and ``dbuf`` hold z^l, a^l and δ^l for a batc
 examples, layer-major: layer l occupies B·n_l numbers starting at B·(n_0 + … + n_{l−1}), so the
 view of a batch of nb ≤ B examples is a C-contiguous (nb, n_l) array.
 """
+import functools
+
 import numpy as np
 
 from ..jit import kernel
@@ -71,15 +73,78 @@ def batch_buffers(theta, sizes, B):
     return zeros, zbuf, abuf
 
 
+class Layout:
+    """θ's layout for the Python layer: where W^l and b^l sit, computed by :func:`param_offset` (the
+    same function the kernels compile, run here uncompiled), so there is one formula for all.
+
+    ``Layout([3, 2, 1])`` (with biases): W^1 at 0..5, b^1 at 6..7, W^2 at 8..9, b^2 at 10; 11 numbers.
+    ``split`` gives views of any array whose last axis is θ: (P,) for a network, (M, P) for an
+    ensemble (then W^l is (M, n_l, n_{l−1})).
+
+    >>> lay = Layout([3, 2, 1], True)
+    >>> lay.n_params, lay.weight_slice(2), lay.bias_slice(2)
+    (11, slice(8, 10, None), slice(10, 11, None))
+    """
+
+    def __init__(self, sizes, has_bias=True):
+        self.sizes = tuple(int(n) for n in sizes)
+        self.has_bias = bool(has_bias)
+        offset = param_offset.py_func if hasattr(param_offset, "py_func") else param_offset
+        # on a list of Python ints: exact for any size (an int64 could wrap for absurd sizes)
+        self.offsets = tuple(int(offset(list(self.sizes), self.has_bias, l)) for l in range(1, len(self.sizes) + 1))
+        self.n_params = self.offsets[-1]
+
+    def __repr__(self):
+        return f"Layout({list(self.sizes)}, has_bias={self.has_bias})"
+
+    @staticmethod
+    def of(sizes, has_bias=True):
+        """The Layout for ``sizes`` (any sequence of ints), made once per process (for per-batch callers)."""
+        return _layout(tuple(int(n) for n in sizes), bool(has_bias))
+
+    def weight_slice(self, l):
+        """Where W^l (n_l × n_{l−1}, row by row) sits in θ, l = 1..L."""
+        start = self.offsets[l - 1]
+        return slice(start, start + self.sizes[l] * self.sizes[l - 1])
+
+    def bias_slice(self, l):
+        """Where b^l (n_l) sits in θ (an empty slice without biases)."""
+        end = self.weight_slice(l).stop
+        return slice(end, end + (self.sizes[l] if self.has_bias else 0))
+
+    def weight_mask(self):
+        """(P,) bool: True where θ holds a weight (L2 decays weights, not biases)."""
+        mask = np.zeros(self.n_params, dtype=bool)
+        for l in range(1, len(self.sizes)):
+            mask[self.weight_slice(l)] = True
+        return mask
+
+    def layer(self, flat, l):
+        """(W^l, b^l or None) as views into ``flat`` (…, P): W^l (…, n_l, n_{l−1}), b^l (…, n_l)."""
+        lead = flat.shape[:-1]
+        W = flat[..., self.weight_slice(l)].reshape(lead + (self.sizes[l], self.sizes[l - 1]))
+        return W, (flat[..., self.bias_slice(l)] if self.has_bias else None)
+
+    def split(self, flat):
+        """(Ws, bs): the views of every layer of ``flat`` (…, P); bs is None without biases."""
+        parts = [self.layer(flat, l) for l in range(1, len(self.sizes))]
+        return [W for W, _ in parts], ([b for _, b in parts] if self.has_bias else None)
+
+    def join(self, Ws, bs, dtype):
+        """θ (P,) in ``dtype`` from per-layer arrays (bs None without biases)."""
+        theta = np.empty(self.n_params, dtype=dtype)
+        for l in range(1, len(self.sizes)):
+            theta[self.weight_slice(l)] = np.asarray(Ws[l - 1], dtype=dtype).ravel()
+            if self.has_bias:
+                theta[self.bias_slice(l)] = np.asarray(bs[l - 1], dtype=dtype).ravel()
+        return theta
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(sizes, has_bias):
+    return Layout(sizes, has_bias)
+
+
 def split_params(flat, sizes, has_bias):
-    """(Ws, bs): the per-layer views of a flat vector in θ's layout — Ws[l-1] (n_l, n_{l−1}), bs[l-1] (n_l,),
-    bs None without biases. Plain Python, for the Python layer (network, io)."""
-    Ws, bs, off = [], [] if has_bias else None, 0
-    for l in range(1, len(sizes)):
-        n_out, n_in = sizes[l], sizes[l - 1]
-        Ws.append(flat[off:off + n_out * n_in].reshape(n_out, n_in))
-        off += n_out * n_in
-        if has_bias:
-            bs.append(flat[off:off + n_out])
-            off += n_out
-    return Ws, bs
+    """(Ws, bs): the per-layer views of a flat vector in θ's layout (see :class:`Layout`)."""
+    return Layout(sizes, has_bias).split(flat)

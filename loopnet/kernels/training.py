@@ -7,6 +7,7 @@ import numpy as np
 
 from ..jit import kernel
 from .backward import backpropagate
+from .forward import feedforward
 from .layout import batch_buffers, batch_view, n_params
 from .loss import count_correct
 from .optimizers import add_weight_decay, adam_update, left_out, sgd_update
@@ -29,7 +30,8 @@ def train_epochs(theta, X, Y, sw, orders, sizes, acts, has_bias, loss, batch_siz
     """Train for ``orders.shape[0]`` epochs; epoch e visits the rows of X listed in orders[e], in that order
     (all N rows, a permutation; or, for a long epoch run in pieces, one piece's rows).
     sw (N,) are the sample weights (ones when none are given): each mini-batch's loss is
-    scale(Σ_batch s_n) · Σ_n s_n e_n, so a weight of 2 on a row is that row twice.
+    scale(Σ_batch s_n) · Σ_n s_n e_n, so a weight of 2 on a row is that row twice; a mini-batch whose
+    weights are all 0 has no loss to descend and takes no step (θ, the optimizer state and t unchanged).
 
     Each epoch cuts its order into mini-batches of ``batch_size`` (the last may be smaller) and
     for each one takes one optimizer step with ∂L/∂θ of that mini-batch.
@@ -79,6 +81,11 @@ def train_epochs(theta, X, Y, sw, orders, sizes, acts, has_bias, loss, batch_siz
                     a0[n, k] = X[r, k]
                 for j in range(Y.shape[1]):
                     y[n, j] = Y[r, j]
+            if batch_weight == 0.0:                  # every s_n = 0: L is 0/0 and no step is taken
+                if task != 0:                         # (the rows still count for the accuracy)
+                    feedforward(theta, a0, sizes, acts, has_bias, zeros, zbuf, abuf, B, nb)
+                    correct += count_correct(batch_view(abuf, B, sizes, L, nb), y, task)
+                continue
             value = backpropagate(grad, theta, a0, y, s, sizes, acts, has_bias, loss, zeros, zbuf, abuf, dbuf, B, nb)
             if not np.isfinite(value):
                 finite = False
