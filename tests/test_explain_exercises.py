@@ -10,7 +10,8 @@ import pytest
 
 import loopnet as ln
 from loopnet.explain import exercise_example
-from loopnet.explain.cli import add_exercise_parser, run_exercise
+from loopnet.cli.commands.exercise import add_parser as add_exercise_parser
+from loopnet.explain.cli import run_exercise
 
 
 def net_321():

@@ -71,6 +71,14 @@ def _explain(target, d):
                  "--out", str(target)])
 
 
+def _exercise(target, d):
+    return _cli(["exercise", "--weights", str(d / "weights.json"), "--x", "1,2", "--y", "1", "--out", str(target)])
+
+
+def _playground(target, d):
+    return _cli(["playground", "--sizes", "2-3-1", "--out", str(target)])
+
+
 def _save(target, d):
     ln.Network([2, 2, 1], seed=0).save(target)
 
@@ -106,6 +114,8 @@ WRITERS = {
     "predict --out .csv": (["model.npz", "data.csv"], "--out", _predict(".csv")),
     "predict --out .npz": (["data.csv", "model.npz"], "--out", _predict(".npz")),
     "explain --out": (["weights.json"], "--out", _explain),
+    "exercise --out": (["weights.json"], "--out", _exercise),
+    "playground --out": ([], None, _playground),
     "Network.save": ([], None, _save),
     "Network.to_onnx": ([], None, _onnx),
     "Ensemble.save": ([], None, _ensemble),

@@ -140,38 +140,6 @@ def run(args, out=None, err=None):
 
 
 # ---- options and commands for loopnet/cli.py to register ---------------------------------------------------
-def add_reading_argument(parser):
-    """``--reading lesson|full`` on ``loopnet explain`` (the default: the lesson for a small network)."""
-    parser.add_argument("--reading", choices=READINGS, default=None,
-                        help="lesson (each equation in component and vector form with the numbers and what they "
-                        "say; the default for a small network) or full (every component of every equation)")
-
-
-def add_exercise_parser(subparsers):
-    """``loopnet exercise``: a worksheet from a worked example or your own weights, its answer key, grading."""
-    e = subparsers.add_parser(
-        "exercise", help="a backprop worksheet with blanks, its answer key, and grading of your answers",
-        description="Print one gradient step of a network as the lesson with chosen quantities blanked "
-        "([?1], [?2], ...), or its answer key (--key); --answers grades your numbers and names the most likely "
-        "mistake behind each wrong one.")
-    e.add_argument("--example", metavar="NAME", help="a worked example: " + ", ".join(we.EXAMPLES))
-    e.add_argument("--weights", metavar="FILE.json", help="list of layer matrices W^l, each (n_l, n_{l-1})")
-    e.add_argument("--biases", metavar="FILE.json", help="list of bias vectors b^l (default: no biases)")
-    e.add_argument("--x", metavar="X", help="one input (0,1,2) or a batch ('0,0;0,1')")
-    e.add_argument("--y", metavar="Y", help="the target(s), in the same form as --x")
-    e.add_argument("--lr", type=float, help="learning rate of the step (adds the update to the exercise)")
-    e.add_argument("--loss", help="loss for --weights (default quadratic)")
-    e.add_argument("--activation", help="hidden activation for --weights (default sigmoid)")
-    e.add_argument("--output-activation", help="output activation for --weights")
-    e.add_argument("--hide", default="backward", help="backward (default), forward, all, or comma-separated "
-                   "names such as 'delta2[1],dL/dW1[2,3]' (separate with ';' when a name holds a comma)")
-    e.add_argument("--key", action="store_true", help="print the answer key instead of the worksheet")
-    e.add_argument("--answers", metavar="NAME=VALUE;...", help="grade answers, e.g. 'delta2[1]=-0.22;?2=0.1'")
-    e.add_argument("--format", choices=("text", "markdown", "latex"), default="text")
-    e.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout (e.g. worksheet.tex)")
-    return e
-
-
 def _hide(text):
     if text in (None, "backward", "forward", "all"):
         return text
@@ -236,8 +204,9 @@ def run_exercise(args, out=None, err=None):
                     "latex": lambda: ex.to_latex(key)}[fmt]()
         path = get("out")
         if path:
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(text)
+            from ..writing import write_text
+            write_text(path, text, inputs={"--weights": get("weights"), "--biases": get("biases")},
+                       argname="--out")
     except (ValueError, TypeError, KeyError, OSError) as e:
         msg = e.args[0] if (isinstance(e, KeyError) and e.args) else str(e)
         print(f"loopnet exercise: error: {msg}".replace("\n", " "), file=err)

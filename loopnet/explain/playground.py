@@ -139,8 +139,8 @@ def playground(net=None, X=None, Y=None, path=None, lr=0.5, example=None, sizes=
         d = explain(net, X, Y, lr=lr, full=True)
     page = render(d)
     if path is not None:
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(page)
+        from ..writing import write_text
+        write_text(path, page, argname="path")
     return page
 
 
@@ -160,9 +160,7 @@ def add_parser(subparsers):
     ``loopnet.explain`` package), so ``loopnet/cli.py`` writes the same arguments in ``build_parser``
     and imports :func:`run` only when the command runs::
 
-        def playground(args):
-            from .explain.playground import run
-            return run(args)
+        "playground": (playground.add_parser, playground.run)    # a row of loopnet.cli.commands.COMMANDS
     """
     p = subparsers.add_parser("playground", help="write the interactive page: edit anything, every number follows",
                               description="Write one self-contained HTML page (opens from disk, no network) in "
@@ -189,10 +187,13 @@ def run(args, out=None):
         sizes = None
         if getattr(args, "sizes", None):
             sizes = [int(t) for t in args.sizes.replace(",", "-").split("-") if t.strip()]
-        page = playground(path=args.out, example=args.example, sizes=sizes, lr=args.lr, seed=args.seed,
+        page = playground(example=args.example, sizes=sizes, lr=args.lr, seed=args.seed,
                           activation=args.activation, output_activation=args.output_activation, loss=args.loss)
-    except (ValueError, KeyError, TypeError) as exc:
-        print(f"loopnet playground: {exc}", file=sys.stderr)
+        from ..writing import write_text
+        write_text(args.out, page, argname="--out")
+    except (ValueError, KeyError, TypeError, OSError) as exc:
+        msg = " ".join(str(exc).split())
+        print(f"loopnet playground: error: {msg}", file=sys.stderr)
         return 2
     print(f"wrote {args.out} ({len(page.encode('utf-8')) / 1000:.0f} kB; open it in a browser)", file=out)
     return 0

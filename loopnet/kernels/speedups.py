@@ -24,8 +24,7 @@ SPEEDUPS = {
     forward.activate_layer: vexp.activate_layer_vexp,
 }
 SERIAL = {
-    blocked.weighted_input_blocked_parallel: blocked.weighted_input_blocked,
-    blocked.weighted_input_blocked_2x4_parallel: blocked.weighted_input_blocked_2x4,
+    blocked.weighted_input_tiled_parallel: blocked.weighted_input_tiled,    # this machine's forward tile
     blocked.hidden_error_blocked_parallel: blocked.hidden_error_blocked,
     blocked.weight_gradient_blocked_parallel: blocked.weight_gradient_blocked,
 }

@@ -16,7 +16,7 @@ def add_parser(sub):
                        epilog="worked examples (--example NAME): " + "; ".join(
                            f"{k} ({v.title}; loss {v.loss}, lr {v.lr:g}, {len(v.X)} example"
                            f"{'s' if len(v.X) > 1 else ''})" for k, v in EXAMPLES.items()) +
-                       ". With --example only --lr, --focus, --full, --expand-paths, --format and --out apply.",
+                       ". With --example only --lr, --focus, --reading, --full, --expand-paths, --format and --out apply.",
                        formatter_class=_Help)
     e.add_argument("--example", metavar="NAME", help="a worked example: " + ", ".join(EXAMPLES))
     e.add_argument("--sizes", help="layer sizes, checked against --weights, e.g. 3,2,1")
@@ -32,6 +32,9 @@ def add_parser(sub):
                    "uses its source's)")
     e.add_argument("--focus", metavar="NAME", help="only what computes or feeds one quantity, neuron or layer: "
                    "'dL/dW1[2,3]', 'neuron 1[2]', 'layer 2'")
+    e.add_argument("--reading", choices=("lesson", "full"), default=None,
+                   help="lesson (each equation in component and vector form with the numbers and what they "
+                   "say; the default for a small network) or full (every component of every equation)")
     e.add_argument("--full", action="store_true", help="the whole derivation even when it is long")
     e.add_argument("--expand-paths", action="store_true", help="also write each gradient as a sum over paths")
     e.add_argument("--format", choices=FORMATS, default="text", help="how to print the derivation")
