@@ -23,8 +23,12 @@ import warnings
 
 import numba
 from numba.core import config
-from numba.core.caching import (CompileResultCacheImpl, FunctionCache, IndexDataCacheFile, NullCache,
-                                UserProvidedCacheLocator)
+from numba.core.caching import CompileResultCacheImpl, FunctionCache, IndexDataCacheFile, NullCache
+
+try:                                   # numba ≥ 0.61; before, the same class under a private name
+    from numba.core.caching import UserProvidedCacheLocator
+except ImportError:                    # pragma: no cover
+    from numba.core.caching import _UserProvidedCacheLocator as UserProvidedCacheLocator
 
 from . import shipped
 from .flags import BOUNDSCHECK, ERROR_MODEL, FASTMATH, PARALLEL_WORK
