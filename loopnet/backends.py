@@ -119,13 +119,14 @@ class LoopBackend:
 
     def predict(self, theta, X, spec):
         out = np.empty((X.shape[0], int(spec.sizes[-1])), dtype=theta.dtype)
-        fast = hasattr(self.trees(_work(spec, X.shape[0]))[1], "predict_rows")   # the python tree has none
-        rows = blocked.predict_block(spec.sizes, theta.dtype.itemsize) if fast else 0   # row blocks on all cores
-        if fast and X.shape[0] >= 2 * rows and X.shape[0] * _forward_work(spec) >= PARALLEL_WORK:
-            runs = min(-(-X.shape[0] // rows), 4 * numba.get_num_threads())
-            self._run(spec, X.shape[0], "predict_rows", theta.dtype, out, theta, X, spec.sizes, spec.acts,
-                      spec.has_bias, rows, runs)
-            return out
+        if hasattr(self.trees(_work(spec, X.shape[0]))[1], "predict_rows") and \
+                X.shape[0] * _forward_work(spec) >= PARALLEL_WORK:       # a data set: row blocks on all cores
+            rows = blocked.predict_block(spec.sizes, theta.dtype.itemsize)
+            if X.shape[0] >= 2 * rows:
+                runs = min(-(-X.shape[0] // rows), 4 * numba.get_num_threads())
+                self._run(spec, X.shape[0], "predict_rows", theta.dtype, out, theta, X, spec.sizes, spec.acts,
+                          spec.has_bias, rows, runs)
+                return out
         chunk = min(PREDICT_CHUNK, X.shape[0])                 # buffers sized to the work
         self._run(spec, chunk, "predict", theta.dtype, out, theta, X, spec.sizes, spec.acts, spec.has_bias, chunk)
         return out
