@@ -147,7 +147,7 @@ def test_train_on_tiny_mnist_idx_files(tmp_path):
         write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", labels)
     proc = run("train", "--data", f"mnist-idx:{tmp_path}", "--epochs", "3", "--sizes", "784,10,10", "--no-progress")
     assert proc.returncode == 0, proc.stderr
-    assert "60 training, 20 test (the t10k files)" in proc.stdout
+    assert "54 training, 6 validation, 20 test (the t10k files)" in proc.stdout
     assert re.search(r"^test accuracy \S+ \(\d+/20\)", proc.stdout, re.M)
 
 
@@ -155,7 +155,7 @@ def test_train_synthetic_with_adam_float32_and_split_count():
     proc = run("train", "--data", "synthetic:300,8,3", "--optimizer", "adam", "--lr", "0.01", "--dtype", "float32",
                "--test-size", "50", "--epochs", "4", "--batch-size", "full", "--no-progress")
     assert proc.returncode == 0, proc.stderr
-    assert "250 training, 50 held out" in proc.stdout and "float32" in proc.stdout
+    assert "225 training, 25 validation, 50 test" in proc.stdout and "float32" in proc.stdout
     assert "batch full, 4 epochs" in proc.stdout
 
 

@@ -68,7 +68,7 @@ def spec_key(data):
     return f"{kind}:{os.path.abspath(arg)}"
 
 
-def held_out(Y, size, seed, stratify):
+def held_out(Y, size, seed, stratify, flag="--test-size"):
     """(kept, held) example indices: ``size`` (a fraction or a count) of the rows of Y held out, stratified by
     class when asked (and possible), by :func:`loopnet.data.train_test_split`, so the same call gives the same
     split in train and in evaluate."""
@@ -77,7 +77,7 @@ def held_out(Y, size, seed, stratify):
     from .. import data as ds
     idx = np.arange(len(Y), dtype=np.float64).reshape(-1, 1)
     if isinstance(size, int) and not size < len(Y):
-        raise UsageError(f"holding out {size} examples leaves no training examples (the data has {len(Y)})")
+        raise UsageError(f"{flag} {size} leaves no training examples (the data has {len(Y)})")
     try:
         kept, held, _, _ = ds.train_test_split(idx, Y, test_size=size, seed=seed, stratify=stratify)
     except ValueError:
@@ -163,7 +163,7 @@ def _validation(X, Y, size, seed, stratify):
     """(train, validation or None): ``size`` of the training part held out for per-epoch validation."""
     if not size:
         return (X, Y), None
-    keep, held = held_out(Y, size, seed + 1, stratify)
+    keep, held = held_out(Y, size, seed + 1, stratify, "--validation-size")
     return (X[keep], Y[keep]), (X[held], Y[held])
 
 
@@ -203,7 +203,7 @@ def model_and_data(args, features_only_ok):
         raise UsageError(f"the data has {X.shape[1]} input columns but the model takes {n_in} inputs")
     scored = f"all {len(X)} examples"
     if split is not None and split["data"] == spec_key(args.data) and not getattr(args, "whole", False) \
-            and labels is not None:
+            and labels is not None and not features_only_ok:       # evaluate; predict predicts every row
         Y_for_split = labels
         classes = None if pre is None else pre.classes
         if kind in ("csv", "npz") and classes is not None:
