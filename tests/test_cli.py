@@ -284,3 +284,18 @@ def test_explain_passes_the_namespace_through(monkeypatch):
 def test_explain_errors_are_one_line():
     one_line_error(run("explain", "--example", "no-such-example"), "no-such-example")
     one_line_error(run("explain", "--weights", "/no/such/w.json", "--x", "1", "--y", "1"), "/no/such/w.json")
+
+
+def test_every_install_hint_installs_this_package_with_an_extra_it_has():
+    """pip install 'loopnet[...]' would install an unrelated PyPI package: every hint comes from one table
+    naming the distribution, and every extra in it exists in pyproject.toml."""
+    import pathlib
+    import tomllib
+
+    from loopnet.constants import DISTRIBUTION, EXTRAS, install_hint
+    project = tomllib.loads((pathlib.Path(ROOT) / "pyproject.toml").read_text())["project"]
+    assert project["name"] == DISTRIBUTION
+    assert set(EXTRAS) <= set(project["optional-dependencies"])
+    assert install_hint("plot") == "pip install 'loopnet-backprop[plot]'"
+    stale = [str(p) for p in (pathlib.Path(ROOT) / "loopnet").rglob("*.py") if "'loopnet[" in p.read_text()]
+    assert stale == []

@@ -27,8 +27,9 @@ def _digits_raw():
     try:
         X, Y = ds.load_digits(scale=False)
     except ImportError:
-        raise UsageError("--data digits needs scikit-learn (pip install scikit-learn, or "
-                         "pip install 'loopnet-backprop[cli]')") from None
+        from ..constants import install_hint
+        raise UsageError(f"--data digits needs scikit-learn (pip install scikit-learn, or {install_hint('cli')})") \
+            from None
     return X, Y
 
 

@@ -100,7 +100,8 @@ def run(args):
     if args.plot:
         import importlib.util
         if importlib.util.find_spec("matplotlib") is None:
-            raise UsageError("--plot needs matplotlib (pip install matplotlib, or pip install 'loopnet[plot]')")
+            from ...constants import install_hint
+            raise UsageError(f"--plot needs matplotlib (pip install matplotlib, or {install_hint('plot')})")
     from ...training import batch_size_for
     kind, arg = args.data
     if kind == "mnist-pkl" and not args.allow_pickle:
