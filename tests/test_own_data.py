@@ -242,3 +242,20 @@ def test_help_shows_every_default_including_zero():
     for fragment in ["--momentum MOMENTUM momentum mu in [0, 1) for sgd (default: 0.0)", "(default: 0.0)",
                      "--seed SEED", "(default: 0)", "--scale {standard,minmax,none}"]:
         assert fragment in train, fragment
+
+
+def test_predict_names_the_real_bad_cell_of_a_labelled_csv(tmp_path, capsys):
+    rows = [[float(i), float(i % 3), "cat" if i % 2 else "dog"] for i in range(20)]
+    data = write_csv(tmp_path / "pets.csv", ["w", "h", "kind"], rows)
+    model = str(tmp_path / "m.npz")
+    assert cli.main(["train", "--data", f"csv:{data}", "--label-column", "kind", "--epochs", "1", "--backend",
+                     "numpy", "--save", model, "--no-progress"]) == 0
+    lines = open(data).read().splitlines()
+    lines[5] = "abc," + lines[5].split(",", 1)[1]          # line 6 of the file: a word where a number belongs
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n")
+    capsys.readouterr()
+    assert cli.main(["predict", "--model", model, "--data", f"csv:{bad}", "--label-column", "kind", "--out",
+                     str(tmp_path / "p.csv"), "--backend", "numpy"]) == 2
+    err = capsys.readouterr().err
+    assert "line 6" in err and "'abc'" in err, err

@@ -183,14 +183,21 @@ def model_and_data(args, features_only_ok):
     n_in = net.sizes[0]
     split = getattr(net, "data_split", None)
     if kind in ("csv", "npz"):
+        first = None
         try:
             X, labels = _read_file_data(kind, arg, args)
-        except ValueError:
+        except ValueError as exc:
             if not features_only_ok:
                 raise
             X = labels = None
+            first = exc
         if X is None or (X.shape[1] != n_in and features_only_ok):
-            X, labels = _read_file_data(kind, arg, args, features_only=True)
+            try:
+                X, labels = _read_file_data(kind, arg, args, features_only=True)
+            except ValueError:
+                if first is not None:   # unreadable either way: the error of the file as labelled names the
+                    raise first from None   # real cell, not the label column read as a feature
+                raise
         elif X.shape[1] + 1 == n_in:
             raise UsageError(f"--data {kind}:{arg} has {n_in} columns, as many as the model has inputs, so it has no "
                              f"label column: evaluate needs inputs and labels (predict takes inputs only)")
