@@ -22,7 +22,11 @@ EXTRAS = {
     "sklearn": "scikit-learn (the estimators, the digits data set, to_sklearn/from_sklearn)",
     "plot": "matplotlib (plot_history, plot_network, loopnet train --plot)",
     "cli": "scikit-learn and tqdm (loopnet train --data digits, progress bars)",
-    "interop": "torch, onnx and onnxruntime (to_torch, to_onnx)",
+    "progress": "tqdm (progress bars)",
+    "torch": "torch (to_torch, from_torch)",
+    "onnx": "onnx and onnxruntime (to_onnx)",
+    "interop": "torch, onnx, onnxruntime and scikit-learn (every conversion)",
+    "dask": "dask.distributed (fitting on a cluster)",
 }
 
 

@@ -60,8 +60,8 @@ def _need(module, extra):
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise ImportError(f"this conversion needs {module.split('.')[0]} "
-                          f"(pip install 'loopnet-backprop[{extra}]')") from None
+        from .constants import install_hint
+        raise ImportError(f"this conversion needs {module.split('.')[0]} ({install_hint(extra)})") from None
 
 
 def _layer_activations(net):

@@ -24,7 +24,8 @@ def _matplotlib():
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise ImportError("plotting needs matplotlib: pip install matplotlib (or pip install 'loopnet[plot]')") from None
+        from .constants import install_hint
+        raise ImportError(f"plotting needs matplotlib: pip install matplotlib (or {install_hint('plot')})") from None
     return matplotlib
 
 

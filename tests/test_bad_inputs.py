@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 import loopnet as ln
+from loopnet.writing import OutputPathError
 from loopnet.datasets import one_hot
 
 Network = ln.Network
@@ -209,9 +210,9 @@ CATALOGUE = [
     ("momentum > 1", lambda: net().fit(X, Y, momentum=1.5, batch_size=2), ValueError, r"momentum must be in \[0, 1\)"),
     ("step that overflows the weights", lambda: net(activation="identity", loss="sse").step(X * 1e5, Y, lr=1e300),
      ln.TrainingDiverged, r"the step made weights NaN or infinite.*unchanged"),
-    # --- files --------------------------------------------------------------------------------------
-    ("save to an empty path", lambda: net().save(""), ValueError, r"cannot save: the path is empty"),
-    ("save to /dev/null", lambda: net().save("/dev/null"), ValueError, r"'/dev/null' is a character device, not a regular file"),
+    # --- files ----------------------------------------------------------------------------------
+    ("save to an empty path", lambda: net().save(""), OutputPathError, r"cannot write '': the path is empty"),
+    ("save to /dev/null", lambda: net().save("/dev/null"), OutputPathError, r"'/dev/null': it is a character device, not a regular file"),
     ("save to a directory", lambda: net().save(tempfile.gettempdir()), IsADirectoryError, r"is a directory; give a file name"),
     ("load /dev/null", lambda: ln.load("/dev/null"), ln.ModelFileError, r"'/dev/null' is a character device, not a model file"),
     ("load a directory", lambda: ln.load(tempfile.gettempdir()), IsADirectoryError, r"is a directory, not a model file"),

@@ -107,14 +107,16 @@ def test_train_digits_defaults_reach_95_percent(tmp_path):
     proc = run("train", "--data", "digits", "--save", str(model), "--plot", str(plot))
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert "digits: 1437 training, 360 held-out" in out
+    assert "digits: 1293 training, 144 validation, 360 test" in out      # validation is not the test part
     assert "network 64-30-10" in out and "lr 3, batch 10, 30 epochs" in out
     epoch_lines = re.findall(r"^epoch +(\d+)/30  loss \S+  acc \S+  val_loss \S+  val_acc (\S+)", out, re.M)
     assert [int(e) for e, _ in epoch_lines] == list(range(1, 31))
     acc = float(re.search(r"^test accuracy (\S+) \((\d+)/360\)", out, re.M).group(1))
     assert acc >= 0.95
-    assert float(epoch_lines[-1][1]) == acc
     assert plot.stat().st_size > 1000 and ln.load(model).sizes == [64, 30, 10]
+    # evaluate scores the recorded test part by default: the same number as train's final line
+    ev = run("evaluate", "--model", str(model), "--data", "digits")
+    assert ev.returncode == 0 and f"accuracy {acc:.4f}" in ev.stdout and "360 test examples held out" in ev.stdout
 
 
 def test_train_same_accuracy_on_numpy_backend_in_process(capsys):
@@ -145,7 +147,7 @@ def test_train_on_tiny_mnist_idx_files(tmp_path):
         write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", labels)
     proc = run("train", "--data", f"mnist-idx:{tmp_path}", "--epochs", "3", "--sizes", "784,10,10", "--no-progress")
     assert proc.returncode == 0, proc.stderr
-    assert "60 training, 20 test (the t10k files)" in proc.stdout
+    assert "54 training, 6 validation, 20 test (the t10k files)" in proc.stdout
     assert re.search(r"^test accuracy \S+ \(\d+/20\)", proc.stdout, re.M)
 
 
@@ -153,7 +155,7 @@ def test_train_synthetic_with_adam_float32_and_split_count():
     proc = run("train", "--data", "synthetic:300,8,3", "--optimizer", "adam", "--lr", "0.01", "--dtype", "float32",
                "--test-size", "50", "--epochs", "4", "--batch-size", "full", "--no-progress")
     assert proc.returncode == 0, proc.stderr
-    assert "250 training, 50 held out" in proc.stdout and "float32" in proc.stdout
+    assert "225 training, 25 validation, 50 test" in proc.stdout and "float32" in proc.stdout
     assert "batch full, 4 epochs" in proc.stdout
 
 
@@ -282,3 +284,18 @@ def test_explain_passes_the_namespace_through(monkeypatch):
 def test_explain_errors_are_one_line():
     one_line_error(run("explain", "--example", "no-such-example"), "no-such-example")
     one_line_error(run("explain", "--weights", "/no/such/w.json", "--x", "1", "--y", "1"), "/no/such/w.json")
+
+
+def test_every_install_hint_installs_this_package_with_an_extra_it_has():
+    """pip install 'loopnet[...]' would install an unrelated PyPI package: every hint comes from one table
+    naming the distribution, and every extra in it exists in pyproject.toml."""
+    import pathlib
+    import tomllib
+
+    from loopnet.constants import DISTRIBUTION, EXTRAS, install_hint
+    project = tomllib.loads((pathlib.Path(ROOT) / "pyproject.toml").read_text())["project"]
+    assert project["name"] == DISTRIBUTION
+    assert set(EXTRAS) <= set(project["optional-dependencies"])
+    assert install_hint("plot") == "pip install 'loopnet-backprop[plot]'"
+    stale = [str(p) for p in (pathlib.Path(ROOT) / "loopnet").rglob("*.py") if "'loopnet[" in p.read_text()]
+    assert stale == []

@@ -306,7 +306,7 @@ def test_load_digits_without_sklearn(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
     with pytest.raises(ImportError) as err:
         ds.load_digits()
-    assert str(err.value) == "load_digits needs scikit-learn: pip install 'loopnet[sklearn]'"
+    assert str(err.value) == "load_digits needs scikit-learn: pip install 'loopnet-backprop[sklearn]'"
 
 
 def test_data_modules_import_only_numpy_and_stdlib():

@@ -143,7 +143,7 @@ def test_csv_train_evaluate_predict(tmp_path, capsys):
     assert "3 classes; inputs scaled: standard" in out
     net = ln.load(model)
     assert net.preprocessing.name == "standard" and net.preprocessing.classes.tolist() == ["cat", "dog", "eel"]
-    assert cli.main(["evaluate", "--model", model, "--data", f"csv:{data}", "--label-column", "kind"]) == 0
+    assert cli.main(["evaluate", "--model", model, "--data", f"csv:{data}", "--label-column", "kind", "--whole"]) == 0
     out = capsys.readouterr().out
     assert "60 examples: loss" in out and "accuracy 1.0000 (60/60)" in out
     rows = [line.split() for line in out.splitlines()[-3:]]       # the confusion matrix
@@ -154,7 +154,7 @@ def test_csv_train_evaluate_predict(tmp_path, capsys):
     assert cli.main(["predict", "--model", model, "--data", f"csv:{new}", "--out", out_csv]) == 0
     with open(out_csv) as f:
         got = list(csv.reader(f))
-    assert got[0] == ["prediction", "a0", "a1", "a2"] and [r[0] for r in got[1:]] == labels[:6].tolist()
+    assert got[0] == ["prediction", "cat", "dog", "eel"] and [r[0] for r in got[1:]] == labels[:6].tolist()
     np.testing.assert_array_equal(np.array([r[1:] for r in got[1:]], dtype=float),
                                   net.forward(net.preprocessing.apply(X[:6])))
     out_npz = str(tmp_path / "pred.npz")
@@ -174,7 +174,7 @@ def test_npz_regression_and_wrong_data(tmp_path, capsys):
     assert cli.main(["train", *args, "--output-activation", "identity", "--lr", "0.1", "--epochs", "30",
                      "--scale", "minmax", "--save", model, "--no-progress"]) == 0
     assert "regression, 1 output(s); inputs scaled: minmax" in capsys.readouterr().out
-    assert cli.main(["evaluate", "--model", model, *args]) == 0
+    assert cli.main(["evaluate", "--model", model, *args, "--whole"]) == 0
     out = capsys.readouterr().out
     assert "80 examples: loss" in out and "confusion" not in out
     np.savez(tmp_path / "wide.npz", inputs=np.ones((5, 4)), target=np.ones(5))
@@ -191,7 +191,7 @@ def test_digits_model_records_pixels_over_16_and_evaluate_applies_it(tmp_path, c
     net = ln.load(model)
     assert net.preprocessing.name == "digits pixels / 16"
     assert net.preprocessing.scale.tolist() == [16.0] * 64 and net.preprocessing.classes.tolist() == list(range(10))
-    assert cli.main(["evaluate", "--model", model, "--data", "digits"]) == 0
+    assert cli.main(["evaluate", "--model", model, "--data", "digits", "--whole"]) == 0
     out = capsys.readouterr().out
     X, Y = datasets.load_digits()                                 # scaled by the loader: what the model expects
     _, acc = net.evaluate(X, Y)
@@ -242,3 +242,20 @@ def test_help_shows_every_default_including_zero():
     for fragment in ["--momentum MOMENTUM momentum mu in [0, 1) for sgd (default: 0.0)", "(default: 0.0)",
                      "--seed SEED", "(default: 0)", "--scale {standard,minmax,none}"]:
         assert fragment in train, fragment
+
+
+def test_predict_names_the_real_bad_cell_of_a_labelled_csv(tmp_path, capsys):
+    rows = [[float(i), float(i % 3), "cat" if i % 2 else "dog"] for i in range(20)]
+    data = write_csv(tmp_path / "pets.csv", ["w", "h", "kind"], rows)
+    model = str(tmp_path / "m.npz")
+    assert cli.main(["train", "--data", f"csv:{data}", "--label-column", "kind", "--epochs", "1", "--backend",
+                     "numpy", "--save", model, "--no-progress"]) == 0
+    lines = open(data).read().splitlines()
+    lines[5] = "abc," + lines[5].split(",", 1)[1]          # line 6 of the file: a word where a number belongs
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n")
+    capsys.readouterr()
+    assert cli.main(["predict", "--model", model, "--data", f"csv:{bad}", "--label-column", "kind", "--out",
+                     str(tmp_path / "p.csv"), "--backend", "numpy"]) == 2
+    err = capsys.readouterr().err
+    assert "line 6" in err and "'abc'" in err, err

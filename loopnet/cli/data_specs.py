@@ -111,6 +111,13 @@ def _test_size(text):
     return value
 
 
+def _test_size_or_zero(text):
+    """--validation-size: as --test-size, or 0 for none."""
+    if text.strip() in ("0", "0.0"):
+        return 0
+    return _test_size(text)
+
+
 def _writable_file(text):
     """An output path: not empty, and (after following symlinks) a regular file or none yet, in a directory
     that exists and can be written (the checks of :func:`loopnet.writing.check_target`)."""

@@ -131,14 +131,15 @@ def load_digits(one_hot=True, scale=True, return_labels=False):
     -------
     X, Y  or  X, Y, labels
 
-    Needs scikit-learn (``pip install 'loopnet[sklearn]'``); raises
+    Needs scikit-learn (``pip install 'loopnet-backprop[sklearn]'``); raises
     ImportError saying so if it is missing.
     """
     try:
         from sklearn.datasets import load_digits as _sk_load_digits
     except ImportError as exc:
+        from ..constants import install_hint
         raise ImportError(
-            "load_digits needs scikit-learn: pip install 'loopnet[sklearn]'"
+            "load_digits needs scikit-learn: " + install_hint("sklearn")
         ) from exc
     bunch = _sk_load_digits()
     X = np.ascontiguousarray(bunch.data, dtype=np.float64)  # (1797, 64), 0..16

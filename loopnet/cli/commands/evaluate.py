@@ -14,6 +14,9 @@ def add_parser(sub):
     ev.add_argument("--model", type=_model_file, required=True, metavar="MODEL.npz", help="a model saved by train")
     ev.add_argument("--data", type=_data_spec, required=True, metavar="NAME", help=DATA_HELP)
     _file_data_options(ev, train=False)
+    ev.add_argument("--whole", action="store_true", help="score every example of --data, also those the model "
+                    "trained on (by default, when the model file records the split of this data, only its held-out "
+                    "test part is scored)")
     ev.add_argument("--backend", choices=BACKEND_NAMES, default="loops", help="loops (compiled), numpy, python")
     return ev
 
@@ -26,6 +29,7 @@ def run(args):
     pre = net.preprocessing
     print(f"model {args.model}: network {'-'.join(map(str, net.sizes))} {net.activation}/{net.output_activation}, "
           f"loss {net.loss_name}; preprocessing: {pre.name if pre is not None else 'none recorded'}")
+    print(f"scoring {getattr(args, '_scored', f'all {len(X)} examples')}")
     print(f"{len(X)} examples: loss {loss:.6f}" + ("" if acc is None else f", accuracy {acc:.4f} "
                                                   f"({round(acc * len(X))}/{len(X)})"))
     names = class_names(net)

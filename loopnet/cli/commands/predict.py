@@ -44,7 +44,7 @@ def run(args):
         import io
         buf = io.StringIO()
         w = csv.writer(buf)
-        w.writerow((["prediction"] if pred is not None else []) + [f"a{j}" for j in range(A.shape[1])])
+        w.writerow((["prediction"] if pred is not None else []) + output_names(net, names, A.shape[1]))
         for n in range(A.shape[0]):
             w.writerow(([pred[n]] if pred is not None else []) + [repr(float(x)) for x in A[n]])
         if out == "-":
@@ -54,3 +54,12 @@ def run(args):
         write_file(out, lambda f: f.write(data), inputs, "--out")
     print(f"wrote {len(A)} predictions to {out}")
     return 0
+
+def output_names(net, names, n_out):
+    """The CSV header of the outputs: a classifier's output j is its class label names[j] (one output per
+    class; a single sigmoid output is the second label's probability), a regressor's is a0, a1, ..."""
+    if names is not None and net.task == "classes" and len(names) == n_out:
+        return [str(c) for c in names.tolist()]
+    if names is not None and net.task == "binary" and n_out == 1:
+        return [f"p({names.tolist()[1]})"]
+    return [f"a{j}" for j in range(n_out)]

@@ -8,9 +8,11 @@ import time
 
 from ...constants import ACTIVATION_NAMES, BACKEND_NAMES, DTYPE_NAMES, INIT_NAMES, LOSS_NAMES, OPTIMIZER_NAMES, OUTPUT_ACTIVATION_NAMES
 from ..data_loading import DEFAULTS, load_data
-from ..data_specs import DATA_HELP, _batch_size, _data_spec, _number, _sizes, _test_size, _writable_file, data_inputs
+from ..data_specs import (DATA_HELP, _batch_size, _data_spec, _number, _sizes, _test_size, _test_size_or_zero,
+                          _writable_file, data_inputs)
 from ..errors import UsageError
 from ..parser import _Help, _file_data_options
+from ..signals import CtrlC
 
 
 def add_parser(sub):
@@ -41,7 +43,11 @@ def add_parser(sub):
     t.add_argument("--backend", choices=BACKEND_NAMES, default="loops", help="loops (compiled), numpy, python (slow)")
     t.add_argument("--dtype", choices=DTYPE_NAMES, default="float64", help="floating-point type")
     t.add_argument("--test-size", type=_test_size, default=0.2,
-                   help="held-out part when the data has no test set: a fraction or a number of examples")
+                   help="held-out test part when the data has no test set: a fraction or a number of examples "
+                   "(recorded in the saved model; evaluate scores this part by default)")
+    t.add_argument("--validation-size", type=_test_size_or_zero, default=0.1,
+                   help="part of the training examples held out for the per-epoch validation scores (never the "
+                   "test part): a fraction, a number of examples, or 0 for none")
     _file_data_options(t, train=True)
     t.add_argument("--save", type=_writable_file, metavar="MODEL.npz", help="write the trained network here "
                    "(with the preprocessing applied and the class labels, which evaluate and predict reuse)")
@@ -59,8 +65,8 @@ def add_parser(sub):
 class _Lines:
     """Per-epoch lines on stdout, printed through tqdm when a bar is showing so the bar stays whole."""
 
-    def __init__(self, epochs, every, bar):
-        self.epochs, self.every = epochs, every
+    def __init__(self, epochs, every, bar, ctrl_c=None):
+        self.epochs, self.every, self.ctrl_c = epochs, every, ctrl_c
         self.write = print
         if bar:
             try:
@@ -70,8 +76,9 @@ class _Lines:
                 pass
 
     def __call__(self, epoch, h):
-        if (epoch + 1) % self.every and epoch + 1 != self.epochs:
-            return False
+        stop = self.ctrl_c is not None and self.ctrl_c.stop_requested   # True stops fit after this epoch
+        if (epoch + 1) % self.every and epoch + 1 != self.epochs and not stop:
+            return stop
         parts = [f"epoch {epoch + 1:>{len(str(self.epochs))}}/{self.epochs}", f"loss {h.loss[-1]:.5f}"]
         if h.accuracy[-1] is not None:
             parts.append(f"acc {h.accuracy[-1]:.4f}")
@@ -82,7 +89,7 @@ class _Lines:
         parts.append(f"{h.seconds[-1] * 1e3:.3g} ms")
         self.write("  ".join(parts))
         sys.stdout.flush()
-        return False
+        return stop
 
 
 def run(args):
@@ -93,7 +100,8 @@ def run(args):
     if args.plot:
         import importlib.util
         if importlib.util.find_spec("matplotlib") is None:
-            raise UsageError("--plot needs matplotlib (pip install matplotlib, or pip install 'loopnet[plot]')")
+            from ...constants import install_hint
+            raise UsageError(f"--plot needs matplotlib (pip install matplotlib, or {install_hint('plot')})")
     from ...training import batch_size_for
     kind, arg = args.data
     if kind == "mnist-pkl" and not args.allow_pickle:
@@ -108,7 +116,9 @@ def run(args):
     for flag, path in outputs:  # refused now, not after training
         check_target(path, inputs, flag)
     d = DEFAULTS["mnist" if kind.startswith("mnist") else "file" if kind in ("csv", "npz") else kind]
-    Xtr, Ytr, Xte, Yte, Xva, Yva, described, pre = load_data(kind, arg, args.test_size, args.seed, args)
+    parts = load_data(kind, arg, args.test_size, args.seed, args, args.validation_size)
+    (Xtr, Ytr), (Xte, Yte), pre = parts.train, parts.test, parts.pre
+    Xva, Yva = parts.val if parts.val is not None else (None, None)
     n_in, n_out = Xtr.shape[1], Ytr.shape[1]
     sizes = args.sizes or [n_in] + d["hidden"] + [n_out]
     if sizes[0] != n_in or sizes[-1] != n_out:
@@ -122,24 +132,50 @@ def run(args):
                      init=args.init, seed=args.seed, dtype=args.dtype, backend=args.backend)
     opt = args.optimizer + (f" momentum {args.momentum:g}" if args.momentum else "") + \
         (f", l2 {args.l2:g}" if args.l2 else "")
-    print(described)
+    print(parts.described)
     print(f"network {'-'.join(map(str, sizes))} {net.activation}/{net.output_activation}, loss {net.loss_name}, "
           f"{opt}, lr {lr:g}, batch {'full' if batch_size == len(Xtr) else batch_size}, {epochs} epochs, "
           f"backend {net.backend} {net.dtype.name}, seed {args.seed}")
     sys.stdout.flush()
     progress = not args.no_progress and sys.stderr.isatty()  # a bar in a log file is noise
+    with CtrlC() as ctrl_c:
+        return _train_and_save(args, net, parts, epochs, lr, batch_size, every, progress, inputs, ctrl_c)
+
+
+def _train_and_save(args, net, parts, epochs, lr, batch_size, every, progress, inputs, ctrl_c):
+    """Train, then save at once with Ctrl-C deferred (see :mod:`loopnet.cli.signals`), then report."""
+    import loopnet as ln
+
+    (Xtr, Ytr), (Xte, Yte) = parts.train, parts.test
     t0 = time.perf_counter()
+    lines = _Lines(epochs, every, progress, ctrl_c)
+    hist = None
     try:
         hist = net.fit(Xtr, Ytr, epochs=epochs, lr=lr, batch_size=batch_size, shuffle=True, seed=args.seed,
                        optimizer=args.optimizer, momentum=args.momentum, l2=args.l2,
-                       validation_data=None if Xva is None else (Xva, Yva), progress=progress,
-                       callback=_Lines(epochs, every, progress))
+                       validation_data=parts.val, progress=progress, callback=lines)
+        ctrl_c.defer()
+    except KeyboardInterrupt:   # out of fit between its return and defer(): the weights are the last epoch's
+        ctrl_c.defer()
     except ln.TrainingDiverged as exc:
+        ctrl_c.defer()
         print(f"loopnet train: error: {exc}", file=sys.stderr)
         return 1
     wall = time.perf_counter() - t0
+    interrupted = hist is None or hist.interrupted or ctrl_c.stop_requested
+    if args.save:  # first: nothing below can lose the model
+        from ...io import save
+        net.preprocessing = parts.pre
+        net.data_split = parts.split
+        save(net, args.save, inputs)
+    ctrl_c.release()
+    if args.save:
+        print(f"saved the network to {args.save}")
+    if hist is None:
+        print("interrupted", file=sys.stderr)
+        return 130
     n = hist.epochs
-    word = "interrupted after" if hist.interrupted else "trained"
+    word = "interrupted after" if interrupted else "trained"
     line = f"{word} {n} epoch{'s' if n != 1 else ''} in {wall:.2f} s"
     if n:
         median = sorted(hist.seconds)[n // 2]
@@ -148,23 +184,18 @@ def run(args):
             if n > 1 and hist.seconds[0] > 3 * median else ")"
     print(line)
     test_loss, test_acc = net.evaluate(Xte, Yte)
-    what = "test" if Xva is not None else "training"
+    what = parts.test_name
     if test_acc is None:
         print(f"{what} loss {test_loss:.5f} on {len(Xte)} examples")
     else:
         print(f"{what} accuracy {test_acc:.4f} ({round(test_acc * len(Xte))}/{len(Xte)}), loss {test_loss:.5f}")
-    if args.save:
-        from ...io import save
-        net.preprocessing = pre
-        save(net, args.save, inputs)
-        print(f"saved the network to {args.save}")
     if args.plot:
         if n == 0:
             print("no epochs finished: nothing to plot", file=sys.stderr)
         else:
             _plot(hist, args.plot, {**inputs, "--save": args.save})
             print(f"plotted the curves to {args.plot}")
-    return 130 if hist.interrupted else 0
+    return 130 if interrupted else 0
 
 
 def _plot(hist, path, inputs):
