@@ -5,6 +5,7 @@ trains the same network: sigmoid everywhere, quadratic loss L = 1/(2N) Σ_n Σ_j
 plain SGD, mini-batches in a shuffled order. Each offers
 
 * ``forward(X)``            a^L for the batch, (N, n_L);
+* ``predict(X)``            a^L over a data set, as a user of that library predicts (loops, numpy, torch, jax);
 * ``gradients(X, Y)``       ∂L/∂θ of one mini-batch in loopnet's flat layout (so it can be compared
                             with the NumPy twin's);
 * ``train(X, Y, epochs)``   ``epochs`` epochs of mini-batch SGD.
@@ -47,6 +48,8 @@ class Loopnet:
 
     def forward(self, X):
         return self.net._backend.predict(self.net._theta, X, self.net._spec)
+
+    predict = forward      # over a data set: the same call (the backend picks its kernel by the rows)
 
     def gradients(self, X, Y):
         return self.net._backend.gradients(self.net._theta, X, Y, self.net._spec)[1]
@@ -139,11 +142,18 @@ class Nielsen:
         return np.concatenate([p.ravel() for w, b in zip(self.weights, self.biases) for p in (w, b)])
 
 
+_TORCH_DEFAULT_THREADS: list[int] = []   # torch's own thread count, read before the first set_num_threads(1)
+
+
 class Torch:
-    """PyTorch CPU: ``nn.Linear`` layers with sigmoid, the same loss, ``torch.optim.SGD``."""
+    """PyTorch CPU: ``nn.Linear`` layers with sigmoid, the same loss, ``torch.optim.SGD``.
+    ``predict`` (inference over a data set) runs as a PyTorch user predicts: ``nn.Sequential`` under
+    ``torch.inference_mode()`` on torch's default number of threads (:meth:`default_threads`)."""
 
     def __init__(self, sizes, batch_size, dtype):
         import torch
+        if not _TORCH_DEFAULT_THREADS:
+            _TORCH_DEFAULT_THREADS.append(torch.get_num_threads())
         # one intra-op thread: on these mini-batches torch's thread pool costs more than it gives,
         # and on a 2-core machine its spinning workers fight numba's and OpenBLAS's (W4: ~40x slower)
         torch.set_num_threads(1)
@@ -170,6 +180,14 @@ class Torch:
 
     def forward(self, X):
         with self.torch.no_grad():
+            return self.model(X)
+
+    def default_threads(self):
+        """torch's default intra-op threads (the training benchmarks run it on one; see __init__)."""
+        self.torch.set_num_threads(_TORCH_DEFAULT_THREADS[0])
+
+    def predict(self, X):
+        with self.torch.inference_mode():
             return self.model(X)
 
     def gradients(self, X, Y):
@@ -250,6 +268,8 @@ class Jax:
 
     def forward(self, X):
         return self._forward(self.theta, X).block_until_ready()
+
+    predict = forward      # a jitted forward over the whole data set
 
     def gradients(self, X, Y):
         g = self._grad(self.theta, X, Y)

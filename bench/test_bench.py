@@ -37,7 +37,11 @@ WORKLOADS = {
     "W6": ([784, 256, 256, 10], 60000, 64, 6000),
 }
 IMPLS = ["loops", "plain", "numpy", "python", "nielsen", "torch", "jax", "sklearn"]
-OPERATIONS = ["forward", "gradients", "train_epoch"]
+OPERATIONS = ["forward", "predict", "gradients", "train_epoch"]
+# ``predict``: inference over a data set (digits' 1,797 rows; 10,000 rows of MNIST's size), the peers as
+# their users predict: a jitted JAX forward, PyTorch's nn.Sequential under inference_mode on its default threads
+PREDICT_ROWS = {"W3": 1797, "W4": 10000, "W5": 10000, "W6": 10000}
+PREDICT_IMPLS = ("loops", "plain", "numpy", "torch", "jax")
 DTYPES = ["float64", "float32"]
 TINY = ("W1", "W2")
 # epochs per timed call for the tiny workloads, so one call takes milliseconds, not microseconds
@@ -53,8 +57,12 @@ def wanted(impl, wid, op, dtype, quick):
         return False  # sklearn has no public forward-with-given-weights or gradient call
     if impl in ("nielsen", "sklearn") and dtype == "float32":
         return False
-    if quick:
-        return wid in ("W1", "W3", "W4") and dtype == "float64" and impl in ("loops", "plain", "numpy", "nielsen", "torch", "jax")
+    if op == "predict" and (wid not in PREDICT_ROWS or impl not in PREDICT_IMPLS):
+        return False
+    if quick:   # inference W3–W6 and training W1/W3/W4 against the peers, both dtypes: the targets' rows
+        if op == "predict":
+            return impl in ("loops", "numpy", "torch", "jax")
+        return op == "train_epoch" and wid in ("W1", "W3", "W4") and impl in ("loops", "numpy", "jax")
     return True
 
 
@@ -67,8 +75,9 @@ def pytest_generate_tests(metafunc):
     metafunc.parametrize("case", cases, ids=["-".join(c) for c in cases])
 
 
-def dataset(wid, dtype):
-    sizes, N, _, timed = WORKLOADS[wid]
+def dataset(wid, dtype, timed=None):
+    sizes, N, _, default = WORKLOADS[wid]
+    timed = timed or default
     if wid == "W1":
         X, Y = logic_gate("or")
     elif wid == "W2":
@@ -80,11 +89,15 @@ def dataset(wid, dtype):
     return np.ascontiguousarray(X, dtype=dtype), np.ascontiguousarray(Y, dtype=dtype)
 
 
-def cores_used(impl, sizes, B):
-    """Cores the loops backend computes on: all of numba's threads once a layer reaches PARALLEL_WORK."""
+def cores_used(impl, sizes, B, op="train_epoch"):
+    """Cores the loops backend computes on: all of numba's threads once a layer reaches PARALLEL_WORK
+    (predict: once the data set's forward pass does)."""
     import numba
     from loopnet.jit import PARALLEL_WORK
-    work = B * max(sizes[l] * sizes[l - 1] for l in range(1, len(sizes)))
+    if op == "predict":
+        work = B * sum(sizes[l] * sizes[l - 1] for l in range(1, len(sizes)))
+    else:
+        work = B * max(sizes[l] * sizes[l - 1] for l in range(1, len(sizes)))
     return numba.get_num_threads() if impl == "loops" and work >= PARALLEL_WORK else 1
 
 
@@ -119,14 +132,24 @@ def tolerance(dtype):
 def test_bench(benchmark, case):
     wid, op, dtype, impl = case
     sizes, N, B, timed = WORKLOADS[wid]
-    X, Y = dataset(wid, dtype)
+    X, Y = dataset(wid, dtype, PREDICT_ROWS.get(wid) if op == "predict" else None)
     twin = make("numpy", sizes, B, dtype)
     it = make(impl, sizes, B, dtype)
     benchmark.group = f"{wid} {op} {dtype}"
     info = dict(impl=impl, workload=wid, operation=op, dtype=dtype, sizes=sizes, batch_size=B, examples=N,
-                cores_used=cores_used(impl, sizes, B))
+                cores_used=cores_used(impl, sizes, X.shape[0] if op == "predict" else B, op))
     fpe = flops_per_example(sizes)
-    if op == "forward":
+    if op == "predict":
+        if hasattr(it, "default_threads"):
+            it.default_threads()
+            info.update(threads=_torch_threads())
+        Xi, _ = it.prepare(X, Y)
+        out = run(benchmark, lambda: it.predict(Xi))
+        info.update(per_unit=1.0, unit=f"forward pass over a data set of {X.shape[0]} examples",
+                    flops_per_unit=fpe * X.shape[0])
+        benchmark.extra_info.update(info)
+        np.testing.assert_allclose(as_array(out).reshape(X.shape[0], -1), twin.forward(X), **tolerance(dtype))
+    elif op == "forward":
         Xi, _ = it.prepare(X, Y)
         out = run(benchmark, lambda: it.forward(Xi))
         info.update(per_unit=1.0, unit=f"forward pass over {X.shape[0]} examples", flops_per_unit=fpe * X.shape[0])
@@ -165,3 +188,8 @@ def run_train(benchmark, it, X, Y, epochs):
     once = time.perf_counter() - t
     rounds = int(min(10, max(3, 2.0 / max(once, 1e-6))))
     benchmark.pedantic(it.train, args=(X, Y, epochs), rounds=rounds, iterations=1, warmup_rounds=0)
+
+
+def _torch_threads():
+    import torch
+    return torch.get_num_threads()

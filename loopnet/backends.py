@@ -20,13 +20,13 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
-from numba.core.caching import NullCache
 from numba.core.registry import CPUDispatcher
 
 from . import twin
 from .jit import PARALLEL_WORK, python_version, variant
+from .jit.cache import is_cached
 from .jit.trees import swap_tree
-from .kernels import backward, forward, loss, optimizers, speedups, training
+from .kernels import backward, blocked, forward, loss, optimizers, speedups, training
 
 PREDICT_CHUNK = 256  # rows per pass of the compiled forward pass (keeps its buffers in cache)
 
@@ -47,6 +47,17 @@ COMPILE_SECONDS = {"component": 8, "blocked": 12, "parallel": 20}
 _ANNOUNCED: set = set()   # (tree, dtype) already announced in this process
 
 
+def _work(spec, rows):
+    """What picks a tree: the largest layer's multiply-adds for ``rows`` examples, rows × max_l n_l n_{l−1}."""
+    return 0 if spec is None else int(rows) * max(int(spec.sizes[l]) * int(spec.sizes[l - 1])
+                                                  for l in range(1, len(spec.sizes)))
+
+
+def _forward_work(spec):
+    """Multiply-adds of one example's forward pass, Σ_l n_l n_{l−1}."""
+    return sum(int(spec.sizes[l]) * int(spec.sizes[l - 1]) for l in range(1, len(spec.sizes)))
+
+
 def _weights(sw, theta, X):
     """The sample weights s_n (N,) in θ's dtype; ones when none are given (checked by the caller)."""
     return np.ones(X.shape[0], dtype=theta.dtype) if sw is None else sw
@@ -56,8 +67,14 @@ def compile_notice(tree, dtype, out=None):
     """The line printed (on stderr) before a tree of kernels is compiled from nothing in this process."""
     from . import jit
     where = f"cached in {numba_cache_dir()}" if jit.CACHE else "no writable cache directory: compiled in every process"
-    print(f"loopnet: compiling the {tree} kernels for {dtype} — first use only, about "
-          f"{COMPILE_SECONDS.get(tree, 10)} s; {where}", file=out or sys.stderr, flush=True)
+    if jit.shipped.REASON.startswith("the shipped"):    # a wheel's compiled kernels exist but do not fit: say why
+        where += f" ({jit.shipped.REASON})"
+    line = f"loopnet: compiling the {tree} kernels for {dtype} — first use only, about {COMPILE_SECONDS.get(tree, 10)} s; {where}"
+    bars = sys.modules.get("tqdm.std")
+    if out is None and bars is not None and getattr(bars.tqdm, "_instances", None):
+        bars.tqdm.write(line, file=sys.stderr)          # above a progress bar, not through its line
+    else:
+        print(line, file=out or sys.stderr, flush=True)
 
 
 def numba_cache_dir():
@@ -84,16 +101,13 @@ class LoopBackend:
 
     def _run(self, spec, rows, op, dtype, *args):
         """``op`` of the tree for this network and batch, called with ``args`` (compiled first if need be)."""
-        work = 0 if spec is None else int(rows) * max(int(spec.sizes[l]) * int(spec.sizes[l - 1])
-                                                      for l in range(1, len(spec.sizes)))
-        tree, kernels = self.trees(work)
+        tree, kernels = self.trees(_work(spec, rows))
         fn = getattr(kernels, op)
         key = (id(fn), dtype.char)
         if key not in self._ready and isinstance(fn, CPUDispatcher):
             sig = tuple(numba.typeof(a) for a in args)
             if sig not in fn.overloads:
-                cached = fn._cache is not None and not isinstance(fn._cache, NullCache) and \
-                    fn._cache._index_key(sig, fn.targetctx.codegen()) in fn._cache._cache_file._load_index()
+                cached = is_cached(fn, sig)
                 if not cached and (tree, dtype.name) not in _ANNOUNCED:
                     _ANNOUNCED.add((tree, dtype.name))
                     compile_notice(tree, dtype.name)
@@ -105,6 +119,13 @@ class LoopBackend:
 
     def predict(self, theta, X, spec):
         out = np.empty((X.shape[0], int(spec.sizes[-1])), dtype=theta.dtype)
+        fast = hasattr(self.trees(_work(spec, X.shape[0]))[1], "predict_rows")   # the python tree has none
+        rows = blocked.predict_block(spec.sizes, theta.dtype.itemsize) if fast else 0   # row blocks on all cores
+        if fast and X.shape[0] >= 2 * rows and X.shape[0] * _forward_work(spec) >= PARALLEL_WORK:
+            runs = min(-(-X.shape[0] // rows), 4 * numba.get_num_threads())
+            self._run(spec, X.shape[0], "predict_rows", theta.dtype, out, theta, X, spec.sizes, spec.acts,
+                      spec.has_bias, rows, runs)
+            return out
         chunk = min(PREDICT_CHUNK, X.shape[0])                 # buffers sized to the work
         self._run(spec, chunk, "predict", theta.dtype, out, theta, X, spec.sizes, spec.acts, spec.has_bias, chunk)
         return out
@@ -191,8 +212,8 @@ _SOURCE = types.SimpleNamespace(
 # | tree | starts from | swaps (component kernel → replacement) | run by |
 # |---|---|---|---|
 # | ``component`` | the kernels as written; each ``train_epochs_<opt>`` from training.train_epochs | training.LEFT_OUT[opt]: the other optimizer's update → optimizers.left_out | ``plain``; ``loops`` below speedups.SMALLEST_BLOCK_WORK |
-# | ``parallel`` | ``component`` | speedups.SPEEDUPS: the three big sums → blocked.*_fast (blocked, all cores from PARALLEL_WORK), σ → vexp | ``loops`` from PARALLEL_WORK |
-# | ``blocked`` | ``parallel`` | speedups.SERIAL: blocked.*_blocked_parallel → blocked.*_blocked | ``loops`` in between |
+# | ``parallel`` | ``component`` | speedups.SPEEDUPS: the three big sums → blocked.*_fast (blocked, all cores from PARALLEL_WORK), σ → vexp; adds ``predict_rows`` (blocked.predict_rows_parallel) | ``loops`` from PARALLEL_WORK |
+# | ``blocked`` | ``parallel`` | speedups.SERIAL: the parallel blocked sums → their serial versions (the forward one: this machine's tile) | ``loops`` in between |
 # | member trees | kernels/ensemble.py's ``train_each`` (``train_epochs`` per member) | as ``blocked`` (members run on all cores, their sums serial) | :class:`loopnet.Ensemble` on ``loops`` (ensemble._loops_each) |
 #
 # ``python`` runs ``_SOURCE`` uncompiled (jit.python_version); ``numpy`` runs loopnet.twin.
@@ -205,9 +226,11 @@ def _component():
 
 
 TREES = {
-    # name: (the tree it starts from, the swap table, the suffix of the rebuilt kernels' names)
-    "parallel": ("component", speedups.SPEEDUPS, "fast"),
-    "blocked": ("parallel", speedups.SERIAL, "serial"),
+    # name: (the tree it starts from, the swap table, the suffix of the rebuilt kernels' names,
+    #        operations added after the swaps: a later row's swaps apply to them too)
+    "parallel": ("component", speedups.SPEEDUPS, "fast",
+                 {"predict_rows": blocked.predict_rows_parallel}),   # inference over a data set, its own prange
+    "blocked": ("parallel", speedups.SERIAL, "serial", {}),
 }
 _AS_WRITTEN = _component()
 
@@ -217,8 +240,8 @@ def tree(name: str) -> types.SimpleNamespace:
     """The kernels of the tree ``name`` (a row of :data:`TREES`, or ``component``), built on first use."""
     if name == "component":
         return _AS_WRITTEN
-    start, swaps, suffix = TREES[name]
-    return types.SimpleNamespace(**swap_tree(vars(tree(start)), swaps, suffix))
+    start, swaps, suffix, adds = TREES[name]
+    return types.SimpleNamespace(**swap_tree(vars(tree(start)), swaps, suffix), **adds)
 
 
 def _loops_tree(work):

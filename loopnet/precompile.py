@@ -13,11 +13,20 @@ a container image, a CI cache, the workers of a Dask cluster (``client.run(compi
 
 Each tree is compiled by running every operation on it once (fit with SGD and Adam, forward,
 loss and accuracy, gradients, step) on a small network whose largest layer reaches that tree.
+
+The build of a wheel (the ``build_backend`` directory of the source tree) runs ``python -m
+loopnet.precompile`` once per CPU level with ``LOOPNET_BUILD_LEVEL`` and ``LOOPNET_BUILD_DIR`` set
+(:mod:`loopnet.jit.shipped`): :func:`ship` compiles the same operations for that level into that
+directory without running the compiled code (the build host may lack the level's instructions; the
+operations run on the uncompiled kernels instead), and writes the level's manifest beside them.
 """
 from __future__ import annotations
 
+import json
+import os
 import sys
 import time
+import types
 
 import numpy as np
 
@@ -62,3 +71,45 @@ def compile_kernels(dtypes=("float64",), trees=DEFAULT_TREES, out=None):
     where = numba.config.CACHE_DIR if jit.CACHE else "nowhere (no writable cache directory)"
     print(f"loopnet compile: cached in {where}", file=out)
     return times
+
+
+def ship(dtypes=("float64", "float32"), trees=DEFAULT_TREES, out=None):
+    """Compile the default trees for the build's CPU level into the build directory, running nothing compiled.
+
+    Every kernel call of :func:`compile_kernels` compiles the compiled kernel for the call's argument types
+    and then runs the uncompiled kernel (the ``python`` backend's) for the result the next step needs.
+    """
+    import numba
+
+    from .backends import _PYTHON, BACKENDS
+    from .jit import shipped
+    if not shipped.BUILD_DIR:
+        raise RuntimeError("ship() compiles for the build: set LOOPNET_BUILD_LEVEL and LOOPNET_BUILD_DIR")
+    backend = BACKENDS["loops"]
+    choose = backend.trees
+
+    def compile_only(work):
+        name, kernels = choose(work)
+
+        def op(op_name):
+            compiled, plain = getattr(kernels, op_name), getattr(_PYTHON, op_name)
+
+            def run(*args):
+                compiled.compile(tuple(numba.typeof(a) for a in args))
+                return plain(*args)
+            return run
+        return name, types.SimpleNamespace(**{op_name: op(op_name) for op_name in vars(kernels)})
+
+    backend.trees = compile_only
+    try:
+        times = compile_kernels(dtypes, trees, out=out)
+    finally:
+        backend.trees = choose
+    level = os.environ["LOOPNET_BUILD_LEVEL"]
+    with open(os.path.join(shipped.BUILD_DIR, shipped.MANIFEST), "w", encoding="utf-8") as f:
+        json.dump(dict(shipped.manifest(level), trees=list(trees), dtypes=list(dtypes)), f, indent=1)
+    return times
+
+
+if __name__ == "__main__":
+    ship()

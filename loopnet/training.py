@@ -304,6 +304,10 @@ def fit(theta, X, Y, spec, backend, options, task=NO_ACCURACY, validation=None, 
                         vl, vc = backend.evaluate(theta, val[0], val[1], spec, val[2])
                         hist.val_loss.append(vl)
                         hist.val_accuracy.append(None if val[2] == NO_ACCURACY else vc / val[0].shape[0])
+                    late = clock.compiling() - compiling                # the first validation compiles too
+                    if bar is not None and late > 0:
+                        bar.start_t += late
+                        bar.last_print_t += late
                 done += finished
                 if finished < n:
                     raise TrainingDiverged(

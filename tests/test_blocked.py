@@ -43,8 +43,10 @@ def test_shapes_cover_every_remainder_on_every_axis():
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("parallel", [False, True])
-def test_weighted_input_blocked_equals_component(dtype, parallel):
-    fn = blocked.weighted_input_blocked_parallel if parallel else blocked.weighted_input_blocked
+@pytest.mark.parametrize("tile", sorted(blocked.FORWARD_TILES))
+def test_weighted_input_blocked_equals_component(dtype, parallel, tile):
+    """Every forward tile of the per-ISA table (2 × 4, 4 × 4), whichever this machine picks."""
+    fn = blocked.FORWARD_TILES[tile][1 if parallel else 0]
     rng = np.random.default_rng(0)
     for N, n_l, n_prev in SHAPES:
         W, b, a_prev = arrays(rng, dtype, (n_l, n_prev), (n_l,), (N, n_prev))
@@ -104,6 +106,16 @@ def test_fast_kernels_pick_every_version_and_agree():
         backward.hidden_error(d_ref, W, delta, zl, al, ACTIVATIONS["sigmoid"].code)
         blocked.hidden_error_fast(d, W, delta, zl, al, ACTIVATIONS["sigmoid"].code)
         np.testing.assert_allclose(d, d_ref, **TOL["float64"])
+
+
+def test_every_target_has_a_forward_tile_and_the_tile_reproduces_the_component():
+    for key, tile in blocked.FORWARD_TILE_BY_TARGET.items():
+        serial, parallel = blocked.FORWARD_TILES[tile]
+        assert "Reproduces :func:`loopnet.kernels.forward.weighted_input`" in serial.__doc__
+    assert blocked.weighted_input_tiled is blocked.FORWARD_TILES[blocked.FORWARD_TILE][0]
+    # runs without parallel copies never compile them: SERIAL swaps this machine's tile (the one the tree calls;
+    # a swap of the other would match nothing, which the tree builder refuses)
+    assert speedups.SERIAL.get(blocked.weighted_input_tiled_parallel) is blocked.weighted_input_tiled
 
 
 def test_speedups_table_names_the_component_kernel_each_reproduces():
@@ -167,3 +179,64 @@ def test_python_backend_executes_no_line_of_a_blocked_kernel(sizes, N):
         sys.settrace(None)
     assert any(f.endswith("backward.py") for f in files)      # the tracer saw the kernels run
     assert not any(f == blocked.__file__ or f.endswith("blocked.py") for f in files)
+
+
+# ---- inference over a data set: predict_rows reproduces forward.predict ------------------------------
+ROWS_NETS = [([5, 7, 3], "sigmoid", "sigmoid"), ([6, 9, 4, 3], "tanh", "softmax"), ([3, 5, 2], "relu", "identity")]
+
+
+def _network_arrays(sizes, hidden, output, bias, dtype, seed):
+    net = ln.Network(sizes, activation=hidden, output_activation=output, bias=bias, dtype=dtype, seed=seed)
+    return net._theta, net._spec
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("parallel", [False, True])
+@pytest.mark.parametrize("tile", sorted(blocked.FORWARD_TILES))
+def test_predict_rows_equals_component_predict(dtype, parallel, tile):
+    """Every remainder of the row block (rows = 4 and 8; N = 1 .. 2·rows + 3), 1–3 runs, each forward tile
+    forced in turn, hidden and output activations including softmax, with and without biases:
+    predict_rows gives forward.predict's numbers (the component kernels z = Wa + b and a = σ(z))."""
+    fn = blocked.predict_rows_parallel if parallel else blocked.predict_rows
+    serial, par = blocked.FORWARD_TILES[tile]
+    fn = jit_variant(fn, {blocked.weighted_input_tiled: serial}, f"tile{tile}")
+    rng = np.random.default_rng(7)
+    for (sizes, hidden, output), bias in itertools.product(ROWS_NETS, (True, False)):
+        theta, spec = _network_arrays(sizes, hidden, output, bias, dtype, seed=len(sizes))
+        for rows in (4, 8):
+            for N in range(1, 2 * rows + 4):
+                X = np.ascontiguousarray(rng.standard_normal((N, sizes[0])), dtype=dtype)
+                ref = np.full((N, sizes[-1]), np.nan, dtype)
+                forward.predict(ref, theta, X, spec.sizes, spec.acts, spec.has_bias, min(3, N))
+                for runs in (1, 2, 3):
+                    out = np.full((N, sizes[-1]), np.nan, dtype)
+                    fn(out, theta, X, spec.sizes, spec.acts, spec.has_bias, rows, min(runs, -(-N // rows)))
+                    np.testing.assert_allclose(out, ref, **TOL[dtype],
+                                               err_msg=f"{sizes} {hidden}/{output} bias={bias} rows={rows} N={N} runs={runs}")
+
+
+def jit_variant(fn, swaps, suffix):
+    from loopnet.jit import variant
+    return variant(fn, swaps, suffix)
+
+
+def test_predict_block_fits_half_the_l2():
+    # W6 in float64 with a 512 KiB L2: 256 KiB / (8 · (784 + 2·256)) = 25.3 → 24 rows (a multiple of 4)
+    assert blocked.predict_block([784, 256, 256, 10], 8, 512 * 1024) == 24
+    assert blocked.predict_block([2, 2, 1], 8, 512 * 1024) == 256          # capped
+    assert blocked.predict_block([100000, 10], 8, 512 * 1024) == 8         # at least 8
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_loops_forward_over_a_data_set_equals_plain_and_twin(dtype):
+    """2,100 rows of a digits-sized net: 2,100 · (64·30 + 30·10) ≥ PARALLEL_WORK, so the loops backend's
+    forward runs predict_rows over row blocks."""
+    sizes = [64, 30, 10]
+    N = 2100
+    assert N * (64 * 30 + 30 * 10) >= PARALLEL_WORK
+    X = np.random.default_rng(8).random((N, sizes[0]))
+    nets = {b: ln.Network(sizes, dtype=dtype, backend=b, seed=3, output_activation="softmax", loss="cross_entropy") for b in ("loops", "plain", "numpy")}
+    f = {b: net.forward(X) for b, net in nets.items()}
+    for b in ("loops", "plain"):
+        np.testing.assert_allclose(f[b], f["numpy"], **TOL[dtype])
+    np.testing.assert_allclose(f["loops"], f["plain"], **TOL[dtype])

@@ -13,7 +13,9 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UID = os.getuid()
-WHERE = "import json, numba, loopnet.jit as m; print(json.dumps(dict(cache=m.CACHE, dir=numba.config.CACHE_DIR)))"
+WHERE = ("import json, os, stat, numba, loopnet.jit as m; d = numba.config.CACHE_DIR; "
+         "print(json.dumps(dict(cache=m.CACHE, dir=d, modes=[stat.S_IMODE(os.lstat(p).st_mode) for p in (d, os.path.dirname(d))], "
+         "uid=os.stat(d).st_uid)))")
 
 
 def run(code, tmp_path, timeout=180, **extra):
@@ -78,7 +80,8 @@ def test_a_shared_cache_directory_that_is_not_private_is_never_used(tmp_path, ho
     assert not res["dir"].startswith(str(shared) + os.sep)           # not the planted one
     fresh = os.path.dirname(res["dir"])
     assert os.path.basename(fresh).startswith(f"loopnet-{UID}-") and os.path.dirname(fresh) == str(tmp)
-    assert mode(fresh) == 0o700 and mode(res["dir"]) == 0o700 and os.stat(fresh).st_uid == UID
+    assert res["modes"] == [0o700, 0o700] and res["uid"] == UID          # (seen by the process that used it)
+    assert not os.path.exists(fresh)                                   # a one-process cache is removed at exit
 
 
 KERNEL_MODULE = '''
@@ -155,3 +158,104 @@ def test_loopnet_kernels_survive_a_damaged_cache(tmp_path):
     healed = run(FIT, tmp_path, timeout=900, NUMBA_CACHE_DIR=cache)
     assert json.loads(healed.stdout.splitlines()[-1]) == first
     assert "compiled afresh" in healed.stderr and str(cache) in healed.stderr
+
+
+# ---- every cache directory is checked, whoever chose it (issue 25, class 4) ----------------------------
+EVIL = "import os, pickle, sys\nclass Evil:\n    def __reduce__(self):\n        return (open, (sys.argv[1], 'w'))\n"
+
+
+def _plant(tree, marker):
+    """Replace every index under ``tree`` by a pickle that, when loaded, creates ``marker``."""
+    import numba
+    code = EVIL + "import numba\nfor p in sys.argv[2:]:\n    open(p, 'wb').write(pickle.dumps(numba.__version__) + pickle.dumps(Evil()))\n"
+    index = glob.glob(str(tree / "**" / "*.nbi"), recursive=True)
+    assert index
+    subprocess.run([sys.executable, "-c", code, str(marker), *index], check=True)
+    del numba
+
+
+@pytest.mark.parametrize("chosen_by", ["XDG_CACHE_HOME", "NUMBA_CACHE_DIR"])
+@pytest.mark.parametrize("how", ["world-writable", "group-writable", "someone else's"])
+def test_a_planted_pickle_in_a_cache_directory_others_can_write_is_never_loaded(tmp_path, chosen_by, how):
+    if how == "someone else's" and os.getuid() != 0:
+        pytest.skip("needs root to give a directory to another user")
+    (tmp_path / "healme.py").write_text(KERNEL_MODULE)
+    base = tmp_path / "cache"
+    first = run(CALL, tmp_path, **{chosen_by: base, "TMPDIR": tmp_path})
+    assert first.stdout.split()[0] == "12.0" and "not using" not in first.stderr
+    ours = base / "loopnet" if chosen_by == "XDG_CACHE_HOME" else next(base.glob("loopnet-*"))
+    marker = tmp_path / "planted-code-ran"
+    _plant(ours, marker)
+    for folder, dirs, files in os.walk(ours):
+        for name in [folder] + [os.path.join(folder, f) for f in files]:
+            if how == "someone else's":
+                os.chown(name, 65534, 65534)
+            else:
+                os.chmod(name, 0o777 if how == "world-writable" else 0o770)
+    again = run(CALL, tmp_path, **{chosen_by: base, "TMPDIR": tmp_path})
+    assert not marker.exists(), "a pickle planted in a cache directory others can write was loaded"
+    assert again.stdout.split()[0] == "12.0"
+    assert "not using the kernel cache directory" in again.stderr and "private directory" in again.stderr
+
+
+RELOAD = """
+    import glob, json, os, numpy as np, numba, loopnet.jit as m
+    before = dict(dir=numba.config.CACHE_DIR, layer=numba.config.THREADING_LAYER)
+    os.environ["NUMBA_OPT"] = "3"            # any NUMBA_* change: numba reloads its config at the next compile
+    numba.njit(lambda x: x + 1)(1)           # that compile
+    import healme                            # a kernel decorated after the reload ...
+    healme.double_sum(np.arange(4.0))        # ... and compiled
+    after = dict(dir=numba.config.CACHE_DIR, layer=numba.config.THREADING_LAYER)
+    print(json.dumps(dict(before=before, after=after, index=glob.glob(os.path.join(before["dir"], "**", "healme*.nbi"),
+                                                                      recursive=True))))
+"""
+
+
+def test_loopnet_settings_survive_numba_reloading_its_config(tmp_path):
+    (tmp_path / "healme.py").write_text(KERNEL_MODULE)
+    res = json.loads(run(RELOAD, tmp_path, NUMBA_CACHE_DIR=tmp_path / "cache").stdout.splitlines()[-1])
+    assert res["after"] == res["before"] and res["before"]["layer"] == "forksafe"
+    assert os.path.basename(res["before"]["dir"]).startswith("loopnet-")
+    assert len(res["index"]) == 1                 # cached inside loopnet's source-digest directory
+
+
+def test_compile_notice_goes_above_a_progress_bar(monkeypatch, capsys):
+    import io
+    tqdm = pytest.importorskip("tqdm.std")
+    from loopnet.backends import compile_notice
+    written = []
+    monkeypatch.setattr(tqdm.tqdm, "write", classmethod(lambda cls, s, file=None, end="\n", nolock=False:
+                                                        written.append(s)))
+    with tqdm.tqdm(total=2, file=io.StringIO()):
+        compile_notice("component", "float64")
+    assert len(written) == 1 and "compiling the component kernels for float64" in written[0]
+    compile_notice("blocked", "float32")            # no bar: a plain line on stderr
+    assert len(written) == 1 and "compiling the blocked kernels for float32" in capsys.readouterr().err
+
+
+def test_progress_bar_time_leaves_out_compiling_in_training_and_validation(monkeypatch):
+    """Compiling (timed by the backend) in the epoch kernel and in the first validation moves the bar's
+    start forward by as much: the bar's rate and ETA are those of the computing alone."""
+    import io
+    import time
+    import numpy as np
+    import loopnet as ln
+    from loopnet import training
+    tqdm = pytest.importorskip("tqdm.std")
+    bars = []
+    monkeypatch.setattr(training, "_progress",
+                        lambda enabled, epochs: bars.append(tqdm.tqdm(total=epochs, file=io.StringIO())) or bars[-1])
+    net = ln.Network([2, 2, 1], seed=0)
+    backend = net._backend
+    for name, seconds in (("train_epochs", 50.0), ("evaluate", 100.0)):
+        real = getattr(backend, name)
+
+        def slow_compile(*args, _real=real, _seconds=seconds, **kwargs):   # as if this call had compiled
+            backend.compile_seconds += _seconds
+            return _real(*args, **kwargs)
+        monkeypatch.setattr(backend, name, slow_compile)
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float)
+    Y = np.array([[0], [1], [1], [1]], float)
+    t0 = time.time()
+    net.fit(X, Y, epochs=1, batch_size=4, validation_data=(X, Y), progress=True)
+    assert bars[0].start_t >= t0 + 150           # both compiles left out of the bar's elapsed time

@@ -4,7 +4,6 @@ import gzip
 import pickle
 import struct
 import sys
-import time
 import types
 
 import numpy as np
@@ -639,10 +638,7 @@ def test_synthetic_errors(args, argname):
         ds.synthetic_classification(*args)
 
 
-def test_synthetic_mnist_sized_is_fast():
-    t = time.perf_counter()
+def test_synthetic_mnist_sized():
+    # its speed (typically 0.2-0.4 s) is the benchmarks' business, not a test's
     X, Y = ds.synthetic_classification(60000, 784, 10)
-    elapsed = time.perf_counter() - t
     assert X.shape == (60000, 784) and Y.shape == (60000, 10)
-    # typically 0.2-0.4 s; the bound is loose so a busy machine does not fail it
-    assert elapsed < 3.0, f"synthetic_classification(60000, 784, 10) took {elapsed:.2f} s"

@@ -59,7 +59,7 @@ def test_or_gate_full_batch_step_every_sum_term():
 
 
 def test_or_gate_text_shows_the_sum_products_scale_and_matrix_form():
-    d = explain_example("or-gate-2-2-1")
+    d = explain_example("or-gate-2-2-1", reading="full")
     text = re.sub(r"\n {6}", " ", str(d))  # join wrapped lines
     # ∂L/∂w⁽¹⁾₁,₁ as Σₙ δ a with its four products, then the four terms, then the sum
     line = next(ln_ for ln_ in text.splitlines() if ln_.strip().startswith("∂L/∂w⁽¹⁾₁,₁ = Σₙ"))
@@ -77,7 +77,7 @@ def test_or_gate_text_shows_the_sum_products_scale_and_matrix_form():
 
 
 def test_step_by_step_3_4_1_first_full_batch_step():
-    d = explain_example("step-by-step-3-4-1")
+    d = explain_example("step-by-step-3-4-1", reading="full")
     ex = d.example
     Ws = [np.array(w) for w in ex.weights]
     X, Y = np.array(ex.X), np.array(ex.Y)

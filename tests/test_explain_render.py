@@ -51,9 +51,18 @@ def batch_softmax():
     return ln.explain(net, X, [[0, 1], [1, 0], [1, 0]], lr=0.5, full=True)
 
 
-DERIVATIONS = {name: (lambda name=name: explain_example(name)) for name in we.EXAMPLES}
+def lesson_4532_batch():
+    net = ln.Network([4, 5, 3, 2], seed=1)
+    X = [[0.5, -1.0, 0.25, 2.0], [1.0, 0.0, -0.5, 0.3], [0.0, 0.2, 0.4, -1.0], [0.3, 0.3, 0.3, 0.3]]
+    return ln.explain(net, X, [[0, 1], [1, 0], [1, 0], [0, 1]], lr=0.5)
+
+
+DERIVATIONS = {name: (lambda name=name: explain_example(name, reading="full")) for name in we.EXAMPLES}
 DERIVATIONS["4-5-3-2 softmax cross-entropy"] = softmax_4532
 DERIVATIONS["4-5-3-2 softmax batch of 3"] = batch_softmax
+# the lesson (the default reading of a small network) of every worked example and of a 4-5-3-2 batch
+DERIVATIONS.update({f"{name} lesson": (lambda name=name: explain_example(name)) for name in we.EXAMPLES})
+DERIVATIONS["4-5-3-2 batch of 4 lesson"] = lesson_4532_batch
 
 
 # ---- text ---------------------------------------------------------------------------------------------
@@ -71,7 +80,7 @@ def test_deep_net_shows_a_summary_and_how_to_focus():
     text = str(d)
     assert "too many to read" in text and 'focus="dL/dW1[2,3]"' in text and "full=True" in text
     assert len(text.splitlines()) < 40
-    assert f"dL/dW4[2,2] = {d.fmt(d.value('dL/dW4[2,2]'))}" in text  # the largest gradient of the last layer
+    assert f"dL/dW4[2,2] = {d.say(d.value('dL/dW4[2,2]'))}" in text  # the largest gradient of the last layer
     full = str(ln.explain(net, [0.1, 0.2, 0.3], [0, 1], full=True))
     assert len(full.splitlines()) > 400 and max(len(ln_) for ln_ in full.splitlines()) <= 100
 
@@ -165,7 +174,7 @@ def test_latex_handout_compiles_without_overfull_boxes(key, tmp_path):
 
 def test_latex_handout_has_the_complete_errata(tmp_path):
     pdftotext = need("pdftotext (poppler-utils)", shutil.which("pdftotext"))
-    tex = explain_example("by-hand-3-2-1").to_latex()
+    tex = explain_example("by-hand-3-2-1", reading="full").to_latex()
     rc, _ = compile_tex(tex, tmp_path)
     assert rc == 0
     subprocess.run([pdftotext, "-layout", "d.pdf", "d.txt"], cwd=tmp_path, check=True, timeout=60)
@@ -187,8 +196,10 @@ def test_html_is_one_self_contained_file(tmp_path):
     assert not re.findall(r"(?:src|href)\s*=\s*[\"']?\s*(?:https?:)?//|url\(", page)
     assert "cdn" not in page.lower()
     data = json.loads(re.search(r'<script id="data" type="application/json">(.*?)</script>', page, re.S).group(1))
-    assert data["sizes"] == [2, 2, 1] and data["N"] == 4 and len(data["steps"]) > 20
-    assert set(data["weights"]) == {"1-1-1", "1-1-2", "1-2-1", "1-2-2", "2-1-1", "2-1-2"}
+    # the page starts from the derivation's network and data, with Python's numbers for its own check
+    assert data["net"]["sizes"] == [2, 2, 1] and len(data["X"]) == 4 and data["lr"] == 3.0
+    assert {k for k in data["python"] if k.startswith("dL/dW")} == {
+        f"dL/dW{l}[{j},{k}]" for l, j, k in ((1, 1, 1), (1, 1, 2), (1, 2, 1), (1, 2, 2), (2, 1, 1), (2, 1, 2))}
 
 
 class Browser:
@@ -298,3 +309,33 @@ def test_html_page_in_a_headless_browser(tmp_path):
             shutil.copy(tmp_path / "page.png", os.environ["LOOPNET_SCREENSHOT"])
     finally:
         b.close()
+
+
+# ---- printer rules (third edition) ---------------------------------------------------------------------
+def test_negative_bases_and_subtracted_negatives_are_parenthesised():
+    net = ln.Network.from_weights([[[0.3, -0.5], [0.7, 0.2]], [[0.6, -0.4], [0.25, 0.8]]], [[0.1, 0.1], [0.0, 0.1]],
+                                  activation="tanh", output_activation="tanh", loss="mse")
+    d = ln.explain(net, [-1.0, 0.5], [0.5, -0.6], reading="full")
+    text, tex = str(d), d.to_latex()
+    assert re.search(r"1 − \(−0\.\d+\)² = ", text), text
+    assert not re.search(r"− −\d", text) and not re.search(r"[−-]\d[\d.]*²", text)
+    assert re.search(r"1 - \\left\(-0\.\d+\\right\)\^\{2\}", tex)
+    assert not re.search(r"\{-\d[\d.]*\}\^\{2\}", tex)
+
+
+def test_one_notation_in_focus_and_batches():
+    d = explain_example("or-gate-2-2-1", focus="dL/dW1[2,1]")
+    text = str(d)
+    assert "w⁽¹⁾₂,₁" in text and "^(" not in text and "_(" not in text
+    assert "a⁽⁰⁾₍₁₎ = x₍₁₎ = (0, 0)" in text        # the example of a whole vector in parentheses
+    assert "∂L/∂a⁽²⁾ₙ,ⱼ = 1/4·(a⁽²⁾ₙ,ⱼ − yₙ,ⱼ)" in " ".join(str(explain_example("or-gate-2-2-1", reading="full")).split())
+    h = str(ln.explain(ln.Network.from_weights([[[1.0]]], [[0.0]]), [[-1.3], [2.0]], [[0.0], [1.0]], reading="full"))
+    assert "x = (−1.3)" in h and "x = (-1.3)" not in h
+
+
+def test_softmax_shortcut_defines_its_symbols():
+    net = ln.Network.from_weights([[[0.2, -0.4], [0.6, 0.1], [-0.3, 0.5]]], [[0.0, 0.1, -0.1]],
+                                  output_activation="softmax", loss="cross_entropy")
+    text = " ".join(str(ln.explain(net, [0.8, -0.3], [0, 1, 0], reading="full")).split())
+    assert "with c = 1 the loss scale" in text
+    assert re.search(r"∂a⁽¹⁾₁/∂z⁽¹⁾₂ = a⁽¹⁾₁\(0 − a⁽¹⁾₂\) = ", text), text

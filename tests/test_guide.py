@@ -1,7 +1,7 @@
 """docs/guide.md: every command in it runs, and every output it shows is what the command prints.
 
 Each ```sh line runs as a command (python3 → this interpreter) and the ```python blocks, in order, as
-one script, in a scratch directory holding the guide's w.json; each line of a ```text block must appear in what
+one script, in a scratch directory (the guide's first shell block makes w.json there); each line of a ```text block must appear in what
 they print (the guide pastes real output, so a change to explain that alters it fails here)."""
 import os
 import re
@@ -19,17 +19,18 @@ BLOCKS = re.findall(r"```(\w+)\n(.*?)```", GUIDE, re.S)
 
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("guide")
-    (tmp / "w.json").write_text("[[[0.4, 0.5, 0.3], [0.2, 0.7, 0.1]], [[0.1, 0.2]]]")
+    tmp = tmp_path_factory.mktemp("guide")     # the guide's own shell block makes w.json, as a reader does
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     out = []
     for lang, body in BLOCKS:
         if lang == "sh":
             for line in body.strip().splitlines():
-                argv = shlex.split(line)
-                assert argv[0] == "python3", line
-                r = subprocess.run([sys.executable] + argv[1:], cwd=tmp, env=env, capture_output=True, text=True,
-                                   timeout=300)
+                argv = shlex.split(line, comments=True)
+                if argv and argv[0] == "python3":
+                    argv[0] = sys.executable
+                else:           # a file-making line a reader runs too (echo … > w.json): through the shell
+                    argv = ["bash", "-c", line]
+                r = subprocess.run(argv, cwd=tmp, env=env, capture_output=True, text=True, timeout=300)
                 assert r.returncode == 0, (line, r.stderr)
                 out.append(r.stdout)
     # the python blocks run in order as one session, as a reader would type them (a later block may use

@@ -17,7 +17,7 @@ import tempfile
 import time
 
 ORDER = ["loops", "plain", "numpy", "python", "nielsen", "torch", "jax", "sklearn"]
-OPS = ["forward", "gradients", "train_epoch"]
+OPS = ["forward", "predict", "gradients", "train_epoch"]
 
 COLD = """
 import time; t0 = time.perf_counter()
@@ -141,7 +141,7 @@ TARGETS = [  # (workload, against, factor): loops must be `factor` times faster 
 
 def targets(machine, rows):
     peak = machine.get("loopnet", {}).get("peak_gflops", {})
-    out = ["| target (train_epoch, loops vs) | measured | met |", "|---|---|---|"]
+    out = ["| target (loops vs; train_epoch unless named) | measured | met |", "|---|---|---|"]
     for wid, other, factor in TARGETS:
         a, b = rows.get((wid, "train_epoch", "float64", "loops")), rows.get((wid, "train_epoch", "float64", other))
         if a and b:
@@ -170,6 +170,24 @@ def targets(machine, rows):
                 goal = 0.75 if wid in ("W5", "W6") else 0.5
                 out.append(f"| {wid} {dt} ≥ {goal:.0%} of the 1-core peak ({p:.3g} GFLOP/s) per core used "
                            f"({cores}) | {100 * frac:.0f}% | {'yes' if frac >= goal else 'no'} |")
+    for wid in ("W3", "W4", "W5", "W6"):     # inference over a data set
+        for dt in ("float64", "float32"):
+            a = rows.get((wid, "predict", dt, "loops"))
+            if not a:
+                continue
+            for peer, goal in (("jax", 1.25), ("torch", 1.0)):
+                b = rows.get((wid, "predict", dt, peer))
+                if b:
+                    r = b["seconds"] / a["seconds"]
+                    threads = f", {b['info']['threads']} threads" if "threads" in b["info"] else ""
+                    out.append(f"| predict {wid} {dt} ≥ {goal:g}× faster than {peer}{threads} | {r:.3g}× | "
+                               f"{'yes' if r >= goal else 'no'} |")
+            p = peak.get(f"{dt}_1core")
+            if p and wid != "W3":
+                cores = a["info"].get("cores_used", 1)
+                frac = a["flops"] / a["seconds"] / 1e9 / p / cores
+                out.append(f"| predict {wid} {dt} ≥ 75% of the 1-core peak ({p:.3g} GFLOP/s) per core used ({cores}) "
+                           f"| {100 * frac:.0f}% | {'yes' if frac >= 0.75 else 'no'} |")
     return "\n".join(out)
 
 
@@ -203,11 +221,19 @@ def chart(rows, path):
 def machine_text(machine):
     info = machine.get("loopnet", {})
     peak = info.get("peak_gflops", {})
+    t = info.get("target", {})
     return "\n".join([
-        f"- CPU: {info.get('cpu_model', machine.get('cpu', {}).get('brand_raw', '?'))}, {info.get('cores', '?')} cores",
+        f"- CPU: {info.get('cpu_model', machine.get('cpu', {}).get('brand_raw', '?'))}, {info.get('cores', '?')} cores"
+        f" (LLVM: {t.get('llvm_cpu', '?')}); vector extensions: {', '.join(t.get('vector_extensions', [])) or '?'}"
+        f" ({t.get('vector_bytes', '?')}-byte vectors, {t.get('vector_registers', '?')} registers: forward tile "
+        f"{info.get('forward_tile', '?')}); L2 {t.get('l2_bytes', 0) // 1024} KiB per core",
+        f"- numba threading layer: {info.get('threading_layer', '?')}"
+        + (f" (fell back: {info['threading_fallback']})" if info.get("threading_fallback") else "")
+        + (f", TBB from {info['tbb_library']}" if info.get("tbb_library") else ""),
+        f"- install: {info.get('install', '?')}; load average during the run: {info.get('load_average', '?')}",
         f"- Python {machine.get('python_version', '?')}, numpy {info.get('numpy', '?')}, numba {info.get('numba', '?')} "
         f"({info.get('numba_threads', '?')} threads), torch {info.get('torch', '—')} ({info.get('torch_threads', '?')} threads "
-        f"as benchmarked: 1), scikit-learn {info.get('sklearn', '—')}",
+        f"in training: 1; in predict: torch's default), scikit-learn {info.get('sklearn', '—')}",
         f"- BLAS: {info.get('blas')}; environment: {info.get('env')}",
         "- NumPy matrix-product peak (2000×2000, GFLOP/s): " + ", ".join(f"{k} {v}" for k, v in peak.items()),
     ])
@@ -226,9 +252,10 @@ def main(results, out=".", cold_start=True):
              f"({machine.get('loopnet', {}).get('cpu_model', '')}; {run}).",
              "", "## Machine", "", machine_text(machine), "",
              "## Medians (ratio = time / loops time: above 1 means loops is faster)", "",
-             "Times are per operation: `forward` over the benchmark's batch, `gradients` of one mini-batch, "
+             "Times are per operation: `forward` over the benchmark's batch, `predict` over a data set "
+             "(W3 1,797 rows, W4–W6 10,000), `gradients` of one mini-batch, "
              "`train_epoch` per full epoch (W1/W2: K epochs per call ÷ K; W4–W6: 6000 of 60000 examples × 10).", "",
-             table(machine, rows), "", "## Targets (issues 4 and 12)", "", targets(machine, rows), ""]
+             table(machine, rows), "", "## Targets", "", targets(machine, rows), ""]
     ens = ensemble_table(data)
     if ens:
         parts += ["## Many networks at once (bench/test_bench_ensemble.py; ratio = time / ensemble-loops time)", "",

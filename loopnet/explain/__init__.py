@@ -6,11 +6,14 @@ One model, several renderers (SymPy's printers, docutils' writers):
 |---|---|
 | :mod:`.numbers` | the engine's numbers: z, a, σ', ∂L/∂a, δ, ∂L/∂W, ∂L/∂b from the training kernels |
 | :mod:`.nodes` | the model's pieces: math nodes (symbols, numbers, sums, fractions, matrices) and blocks |
-| :mod:`.model` | :class:`Derivation`: builds the blocks once (sections, batch sums, focus, summary) |
+| :mod:`.model` | :class:`Derivation`: builds the blocks once (sections, batch sums, focus, summary): the full record |
+| :mod:`.lesson` | the lesson reading of the same numbers (vector forms, meaning, Nielsen's convention, a gradient check) |
 | :mod:`.names` | names for ``value``/``check`` (``dL/dW1[1,2]``, ``example 2 z1[1]``), focus |
 | :mod:`.text`, :mod:`.markdown`, :mod:`.latex`, :mod:`.html` | renderers: they only format |
 | :mod:`.check` | ``check()``: compares numbers and diagnoses how a wrong one is wrong |
-| :mod:`.cli` | ``loopnet explain`` |
+| :mod:`.mistakes` | the common learner mistakes, each recomputed exactly, that ``check()`` names |
+| :mod:`.exercises` | ``exercise()``: the lesson with quantities blanked, an answer key, grading |
+| :mod:`.cli` | ``loopnet explain`` (``--reading``) and ``loopnet exercise`` |
 
 On the ``python`` backend the kernels run uncompiled (same source, same line numbers), so a
 breakpoint inside ``loopnet/kernels/backward.py`` stops there while ``explain`` runs.
@@ -18,6 +21,7 @@ breakpoint inside ``loopnet/kernels/backward.py`` stops there while ``explain`` 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -26,13 +30,15 @@ from .check import CheckReport, CheckRow
 from .model import Derivation
 from .nodes import Code, Heading, P, Table
 from .prose import prose
+from .exercises import exercise, exercise_example
 
-__all__ = ["explain", "explain_example", "Derivation", "CheckReport", "CheckRow", "run_cli", "EXAMPLE_NAMES"]
+__all__ = ["explain", "explain_example", "exercise", "exercise_example", "Derivation", "CheckReport", "CheckRow", "run_cli", "EXAMPLE_NAMES"]
 
 EXAMPLE_NAMES = tuple(we.EXAMPLES)
 
 
-def explain(net, x, y, lr=None, update_biases=True, expand_paths=False, digits=6, focus=None, full=False):
+def explain(net, x, y, lr=None, update_biases=True, expand_paths=False, digits=None, focus=None, full=False,
+            reading=None):
     """Every number of backpropagation for one example or a batch, written out as one works it by hand.
 
     >>> import loopnet as ln
@@ -47,10 +53,14 @@ def explain(net, x, y, lr=None, update_biases=True, expand_paths=False, digits=6
     derivation ends with the update w ← w − η ∂L/∂w and a second forward pass (``update_biases=False``
     keeps the biases, as Mazur's example does); ``expand_paths=True`` also writes every gradient of a
     weight two or more layers back as the sum over all paths from it to the outputs (one example);
-    ``digits`` significant digits of the printed numbers; ``focus`` narrows the derivation to one
+    ``digits`` significant digits of the printed numbers (default 6, and 4 in the lesson's vectors); ``focus`` narrows the derivation to one
     quantity, neuron or layer (``"dL/dW1[2,3]"`` shows only the chain and the paths that reach that
     weight; ``"neuron 1[2]"``; ``"layer 2"``); a derivation longer than ``MAX_LINES`` (400) text lines
-    shows a summary and how to focus, unless ``full=True``.
+    shows a summary and how to focus, unless ``full=True``; ``reading`` ``"lesson"`` (the default for a
+    small network read as a whole: each equation in component and vector form with the numbers, what
+    they say, Nielsen's convention beside loopnet's, a gradient check, the shapes) or ``"full"`` (every
+    component of every equation: the default with ``focus``, ``full=True``, ``expand_paths`` or a large
+    network).
 
     Sections: 1 forward pass z⁽ˡ⁾ⱼ = Σₖ w⁽ˡ⁾ⱼ,ₖ a⁽ˡ⁻¹⁾ₖ + b⁽ˡ⁾ⱼ with the numbers in (softmax: the
     exponentials and their sum), a⁽ˡ⁾ⱼ = σ(z⁽ˡ⁾ⱼ), for each example; 2 the loss, which loss and where
@@ -111,7 +121,8 @@ def explain(net, x, y, lr=None, update_biases=True, expand_paths=False, digits=6
                 or not math.isfinite(lr):
             raise ValueError(f"lr must be a positive number or None, got {lr!r}")
         lr = float(lr)
-    if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)) or not 1 <= digits <= 17:
+    if digits is not None and (isinstance(digits, bool) or not isinstance(digits, (int, np.integer))
+                               or not 1 <= digits <= 17):
         raise ValueError(f"digits must be an integer from 1 to 17, got {digits!r}")
     xa = np.asarray(x, dtype=float) if not isinstance(x, str) else None
     if xa is None or xa.ndim > 2:
@@ -126,8 +137,8 @@ def explain(net, x, y, lr=None, update_biases=True, expand_paths=False, digits=6
     else:
         Y = np.atleast_2d(ya)
     Xa, Ya, _ = net._data(X, Y, "x", "y")
-    return Derivation(net, Xa, Ya, lr, bool(update_biases), bool(expand_paths), int(digits), focus=focus,
-                      full=bool(full))
+    return Derivation(net, Xa, Ya, lr, bool(update_biases), bool(expand_paths), digits, focus=focus,
+                      full=bool(full), reading=reading)
 
 
 def network_of(ex, backend="loops", loss=None):
@@ -149,7 +160,8 @@ def _trained_predictions(ex, epochs):
     return net.forward(X)
 
 
-def explain_example(name, lr=None, expand_paths=False, digits=6, backend="loops", focus=None, full=False):
+def explain_example(name, lr=None, expand_paths=False, digits=None, backend="loops", focus=None, full=False,
+                    reading=None):
     """The derivation for one of the worked examples (``loopnet.worked_examples``), by name:
     ``by-hand-3-2-1``, ``or-gate-2-2-1``, ``step-by-step-3-4-1``, ``mazur-2-2-2``.
 
@@ -163,11 +175,11 @@ def explain_example(name, lr=None, expand_paths=False, digits=6, backend="loops"
     net = network_of(ex, backend)
     lr = ex.lr if lr is None else lr
     d = explain(net, np.array(ex.X, float), np.array(ex.Y, float), lr=lr, update_biases=ex.update_biases,
-                expand_paths=expand_paths, digits=digits, focus=focus, full=full)
+                expand_paths=expand_paths, digits=digits, focus=focus, full=full, reading=reading)
     d.title = f"{ex.name}: {ex.title}"
     d.example = ex
     keep = frozenset({("always",)})
-    ep = [Heading("Source", tags=keep), P(*prose(ex.source), tags=keep)]
+    ep = [Heading("Source", tags=keep), P(*prose(for_learners(ex.source)), tags=keep)]
     ep.append(P(f"Loss: the source's is '{ex.loss}', and this derivation uses '{net.loss_name}' "
                 f"({'the same' if net.loss_name == ex.loss else 'a different one'}).", tags=keep))
     for key in ex.published:
@@ -192,7 +204,7 @@ def explain_example(name, lr=None, expand_paths=False, digits=6, backend="loops"
         rows = []
         for r in report.rows:
             verdict = "agrees" if r.ok else ("erratum (see Errata)" if r.name in errata else "MISMATCH")
-            rows.append(((Code(r.name),), (repr(r.given),), (d.fmt(r.true),), (verdict,)))
+            rows.append(((Code(r.name),), (repr(r.given).replace("-", "−"),), (d.say(r.true),), (verdict,)))
         ep.append(Table((("quantity",), ("printed",), ("loopnet",), ("verdict",)), tuple(rows),
                         (0.3, 0.26, 0.16, 0.28), tags=keep))
         if ex.errata:
@@ -200,19 +212,55 @@ def explain_example(name, lr=None, expand_paths=False, digits=6, backend="loops"
             ep.append(P("Printed numbers that are wrong beyond their printed rounding: the printed value, the true "
                         "value (loopnet's) and the cause. ", Code("d.published_report"), " holds what check() "
                         "diagnoses from the numbers alone.", tags=keep))
-            rows = []
-            for e in ex.errata:
-                row = next((r for r in report.rows if r.name == e.name), None)
-                true = d.value(we.base_name(e.name)) if row is None else row.true
-                rows.append(((Code(e.name),), (repr(e.printed),), (d.fmt(true),), prose(e.cause)))
-            ep.append(Table((("quantity",), ("printed",), ("true",), ("cause",)), tuple(rows),
-                            (0.2, 0.13, 0.12, 0.55), tags=keep))
+            ep.append(Table((("quantity",), ("printed",), ("true",), ("cause",)), tuple(_errata_rows(d, ex, report)),
+                            (0.19, 0.15, 0.16, 0.5), tags=keep))
     if ex.notes:
         ep.append(Heading("Notes", tags=keep))
         for note in ex.notes:
-            ep.append(P("– ", *prose(note), tags=keep))
+            ep.append(P("– ", *prose(for_learners(note)), tags=keep))
     d.epilogue = ep
     return d
+
+
+_INTERNAL = [(re.compile(r";?\s*seed \d+_[0-9a-f]+\.txt"), ""),
+             (re.compile(r"; it is the input a shape error message must explain"),
+              "; loopnet's error message for it names the shapes it expects")]
+
+
+def for_learners(text):
+    """The worked examples' words with our own references (seed files, notes to ourselves) taken out."""
+    for pat, rep in _INTERNAL:
+        text = pat.sub(rep, text)
+    return text
+
+
+def _errata_rows(d, ex, report):
+    """One row per cause: the rows that share a cause are listed together and the cause is written once.
+    The true value is printed to one digit more than the printed one, so the error shows."""
+    from .check import significant_digits
+    groups = {}
+    for e in ex.errata:
+        groups.setdefault(e.cause, []).append(e)
+    rows = []
+    for cause, es in groups.items():
+        names, printed, trues = [], [], []
+        for e in es:
+            row = next((r for r in report.rows if r.name == e.name), None)
+            true = d.value(we.base_name(e.name)) if row is None else row.true
+            names.append(Code(e.name))
+            printed.append(repr(e.printed).replace("-", "−"))
+            trues.append(d.say(true, max(d.digits, significant_digits(e.printed) + 1)))
+        rows.append((tuple(join_items(names, ", ")), ("; ".join(printed),), ("; ".join(trues),), prose(cause)))
+    return rows
+
+
+def join_items(items, sep):
+    out = []
+    for i, it in enumerate(items):
+        if i:
+            out.append(sep)
+        out.append(it)
+    return out
 
 
 def run_cli(args, out=None, err=None):

@@ -1,7 +1,14 @@
 """``Derivation.check``: compare given numbers with the engine's and say how a wrong one is wrong.
 
-Each diagnosis is a candidate mistake recomputed with the engine's kernels, then compared with the
-given number at its printed precision:
+The tolerance comes from the answer's own printed digits (:func:`answer_tolerance`): 0.0015 is right to
+±0.00005; a number with no decimals (0, 1) is held to the derivation's ``digits`` significant figures, so a
+0 is right only when the true value is 0 to that precision. A wrong answer is compared first with every
+mistake of :mod:`.mistakes` (each recomputed exactly: a learner's pass with σ' forgotten, z for a, Nielsen's
+δˣ, η forgotten, …, or a confusion such as swapped indices), and the first that reproduces it to its
+printed digits names it (``CheckRow.mistake``; ``CheckRow.also`` lists mistakes that give the same
+number). Only then the older single-slip candidates below are tried, and else "no single slip".
+
+The older candidates, each recomputed with the engine's kernels:
 
 | mistake | how the candidate is computed |
 |---|---|
@@ -16,6 +23,7 @@ entry i kept; σ'(z') is ``activations.derivative`` at z' with a' = σ(z') from 
 """
 from __future__ import annotations
 
+import math
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -34,6 +42,8 @@ class CheckRow:
     tolerance: float
     ok: bool
     diagnosis: str = ""
+    mistake: str = ""          # the key of the diagnosed mistake (:mod:`.mistakes`), "" when none fits
+    also: tuple = ()           # other mistakes that give the same number
 
     @property
     def difference(self):
@@ -75,8 +85,9 @@ class CheckReport:
         from .text import table_lines
         head, body = self.table()
         n = len(self.mismatches)
-        title = (f"check: {len(self.rows)} numbers, all within their printed precision" if not n else
-                 f"check: {len(self.rows)} numbers, {n} mismatch{'es' if n != 1 else ''}")
+        count = f"{len(self.rows)} number{'s' if len(self.rows) != 1 else ''}"
+        title = (f"check: {count}, all within their printed precision" if not n else
+                 f"check: {count}, {n} mismatch{'es' if n != 1 else ''}")
         out = [title] + table_lines(head, body)
         if n:
             out.append("")
@@ -94,6 +105,26 @@ def significant_digits(v):
     return len(mant)
 
 
+def answer_tolerance(given, digits=6):
+    """Half a unit in the last printed digit of an answer (a number, or a string as written: '0.50').
+
+    A number that shows no decimals (0, 1, 2.0, '3') says nothing about its precision, so it is held to
+    ``digits`` significant figures: a 0 is right only when the true value is 0 to ``digits`` decimals
+    (|true| < 0.5·10⁻ᵈⁱᵍⁱᵗˢ), a 1 only when the true value rounds to 1.00000. Never an absolute ±0.5.
+    """
+    text = given.strip().replace("−", "-") if isinstance(given, str) else repr(float(given))
+    v = float(text)
+    mant, _, exp = text.lower().partition("e")
+    decimals = len(mant.split(".")[1]) if "." in mant else 0
+    if not isinstance(given, str) and mant.endswith(".0") and "e" not in text.lower():
+        decimals = 0                     # a float that is a whole number: no printed decimals
+    if decimals == 0 and not exp:
+        if v == 0:
+            return 0.5 * 10.0 ** (-digits)
+        return 0.5 * 10.0 ** (math.floor(math.log10(abs(v))) - digits + 1)
+    return 0.5 * 10.0 ** (-(decimals - int(exp or 0)))
+
+
 def check(d, values, rel=None):
     if not isinstance(values, dict):
         raise TypeError(f"values must be a dict {{name: number}}, got {type(values).__name__}")
@@ -104,16 +135,20 @@ def check(d, values, rel=None):
         base = we.base_name(key)
         true = d.value(base)
         try:
-            given = float(given)
-        except (TypeError, ValueError):
-            raise ValueError(f"values[{key!r}] must be a number, got {given!r}") from None
-        tol = we.printed_tolerance(given) if rel is None else rel * abs(true)
-        if rel is None and significant_digits(given) >= 15:
+            text = given if isinstance(given, str) else None
+            given = float(given.replace("−", "-") if isinstance(given, str) else given)
+            if not math.isfinite(given):
+                raise ValueError
+        except (TypeError, ValueError, AttributeError):
+            raise ValueError(f"values[{key!r}] must be a finite number, got {given!r}") from None
+        tol = answer_tolerance(text if text is not None else given, getattr(d, "digits", 6)) if rel is None \
+            else rel * abs(true)
+        if rel is None and text is None and significant_digits(given) >= 15:
             tol = max(tol, 1e-9 * abs(true))  # a full float64 (a script's output): agree to 1e-9
         ok = abs(given - true) <= tol * (1 + 1e-9) + 1e-15
         row = CheckRow(key, given, true, tol, ok)
         if not ok:
-            row.diagnosis = diagnose(d, base, given, true, tol)
+            row.diagnosis, row.mistake, row.also = diagnose_row(d, base, given, true, tol)
         report.rows.append(row)
     return report
 
@@ -186,6 +221,37 @@ def _z_candidates(p, r, m, i):
                 z2 = float(p.z[l2][r, i2])
                 out.append((z2, f"z{l2}[{i2 + 1}] = {z2:.4g} (another neuron's z) instead of {name} = {z:.4g}"))
     return out
+
+
+def diagnose_row(d, base, given, true, tol):
+    """(sentence, mistake key, other keys) for a wrong ``given``: the catalogue of :mod:`.mistakes` first
+    (exact to the answer's printed digits, then up to 1 % for rounded intermediate values), then the
+    older single-slip candidates, else "not recognised" with the ratio."""
+    from .mistakes import catalogue
+    try:
+        cat = catalogue(d, base)
+    except (KeyError, ValueError):
+        cat = []
+    slack = tol * (1 + 1e-9) + 1e-15
+    hits = [(k, v, w) for k, v, w in cat if abs(given - v) <= slack]
+    tail = ""
+    if not hits:
+        near = [(abs(given - v) / abs(v), k, v, w) for k, v, w in cat if v and abs(given - v) <= 0.01 * abs(v)
+                and not k.startswith("rounded")]
+        if near and abs(given - true) > 0.02 * abs(true):
+            near.sort(key=lambda t: t[0])
+            hits = [(k, v, w) for _, k, v, w in near]
+            tail = " up to the rounding of its intermediate values"
+    if hits:
+        k, v, w = hits[0]
+        also = tuple(dict.fromkeys(k2 for k2, v2, _ in hits[1:] if k2 != k and abs(v2 - v) <= 1e-12 * max(1, abs(v))))
+        msg = f"{w}: that gives {v:.6g}, the given {given:g}{tail}; the true value is {true:.6g}"
+        others = [w2 for k2, v2, w2 in hits[1:] if k2 in also]
+        if others:
+            msg += " (the same number comes from: " + "; ".join(dict.fromkeys(others)) + ")"
+        return msg, k, also
+    why = diagnose(d, base, given, true, tol)
+    return why, ("rounded" if why.startswith("close (") else ""), ()
 
 
 def diagnose(d, base, given, true, tol):

@@ -12,7 +12,8 @@ import sys
 from .. import worked_examples as we
 
 FORMATS = ("text", "markdown", "latex", "html")
-EXAMPLE_OPTIONS = {"lr", "format", "focus", "full", "out", "example", "expand_paths"}
+EXAMPLE_OPTIONS = {"lr", "format", "focus", "full", "out", "example", "expand_paths", "reading"}
+READINGS = ("lesson", "full")
 
 
 def _floats(text, arg):
@@ -52,7 +53,8 @@ def build(args):
     fmt = get("format") or "text"
     if fmt not in FORMATS:
         raise ValueError(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}")
-    common = dict(focus=get("focus"), full=bool(get("full")), expand_paths=bool(get("expand_paths")))
+    common = dict(focus=get("focus"), full=bool(get("full")), expand_paths=bool(get("expand_paths")),
+                  reading=get("reading"))
     if get("example"):
         name = get("example")
         if name not in we.EXAMPLES:
@@ -131,6 +133,116 @@ def run(args, out=None, err=None):
     print(f"loopnet explain: {notice}", file=err)
     if path:
         print(f"loopnet explain: wrote {fmt} to {path}", file=err)
+    else:
+        out.write(text)
+    return 0
+
+
+# ---- options and commands for loopnet/cli.py to register ---------------------------------------------------
+def add_reading_argument(parser):
+    """``--reading lesson|full`` on ``loopnet explain`` (the default: the lesson for a small network)."""
+    parser.add_argument("--reading", choices=READINGS, default=None,
+                        help="lesson (each equation in component and vector form with the numbers and what they "
+                        "say; the default for a small network) or full (every component of every equation)")
+
+
+def add_exercise_parser(subparsers):
+    """``loopnet exercise``: a worksheet from a worked example or your own weights, its answer key, grading."""
+    e = subparsers.add_parser(
+        "exercise", help="a backprop worksheet with blanks, its answer key, and grading of your answers",
+        description="Print one gradient step of a network as the lesson with chosen quantities blanked "
+        "([?1], [?2], ...), or its answer key (--key); --answers grades your numbers and names the most likely "
+        "mistake behind each wrong one.")
+    e.add_argument("--example", metavar="NAME", help="a worked example: " + ", ".join(we.EXAMPLES))
+    e.add_argument("--weights", metavar="FILE.json", help="list of layer matrices W^l, each (n_l, n_{l-1})")
+    e.add_argument("--biases", metavar="FILE.json", help="list of bias vectors b^l (default: no biases)")
+    e.add_argument("--x", metavar="X", help="one input (0,1,2) or a batch ('0,0;0,1')")
+    e.add_argument("--y", metavar="Y", help="the target(s), in the same form as --x")
+    e.add_argument("--lr", type=float, help="learning rate of the step (adds the update to the exercise)")
+    e.add_argument("--loss", help="loss for --weights (default quadratic)")
+    e.add_argument("--activation", help="hidden activation for --weights (default sigmoid)")
+    e.add_argument("--output-activation", help="output activation for --weights")
+    e.add_argument("--hide", default="backward", help="backward (default), forward, all, or comma-separated "
+                   "names such as 'delta2[1],dL/dW1[2,3]' (separate with ';' when a name holds a comma)")
+    e.add_argument("--key", action="store_true", help="print the answer key instead of the worksheet")
+    e.add_argument("--answers", metavar="NAME=VALUE;...", help="grade answers, e.g. 'delta2[1]=-0.22;?2=0.1'")
+    e.add_argument("--format", choices=("text", "markdown", "latex"), default="text")
+    e.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout (e.g. worksheet.tex)")
+    return e
+
+
+def _hide(text):
+    if text in (None, "backward", "forward", "all"):
+        return text
+    parts = text.split(";") if ";" in text else _split_names(text)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _split_names(text):
+    """Split 'delta2[1],dL/dW1[2,3]' at the commas outside brackets."""
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        depth += ch == "["
+        depth -= ch == "]"
+        if ch == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    out.append(cur.strip())
+    return out
+
+
+def _answers(text):
+    out = {}
+    for part in (p for p in str(text).split(";") if p.strip()):
+        if "=" not in part:
+            raise ValueError(f"--answers: {part.strip()!r} is not NAME=VALUE (e.g. 'delta2[1]=-0.22;?2=0.1')")
+        name, value = part.rsplit("=", 1)
+        out[name.strip()] = value.strip()       # a string keeps its written digits (0.50 is ±0.005)
+    return out
+
+
+def run_exercise(args, out=None, err=None):
+    """``loopnet exercise``: print (or write) the worksheet, its key, or the grading of --answers; 0 or 2."""
+    from .exercises import exercise, exercise_example
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    get = lambda k, default=None: getattr(args, k, default)  # noqa: E731
+    try:
+        hide = _hide(get("hide"))
+        if get("example"):
+            if get("example") not in we.EXAMPLES:
+                raise ValueError(f"--example {get('example')!r} is not a worked example; choose one of "
+                                 f"{', '.join(we.EXAMPLES)}")
+            ex = exercise_example(get("example"), hide=hide, lr=get("lr"))
+        else:
+            if get("weights") is None or get("x") is None or get("y") is None:
+                raise ValueError("give --example NAME, or --weights FILE.json with --x and --y")
+            weights = _load_json(get("weights"), "weights")
+            biases = _load_json(get("biases"), "biases") if get("biases") else None
+            kw = {"activation": get("activation") or "sigmoid", "loss": get("loss") or "quadratic"}
+            if get("output_activation"):
+                kw["output_activation"] = get("output_activation")
+            net = _network(weights, biases, kw, None, get("weights"))
+            ex = exercise(net, _matrix(get("x"), "x"), _matrix(get("y"), "y"), lr=get("lr"), hide=hide)
+        if get("answers"):
+            text = str(ex.check(_answers(get("answers")))) + "\n"
+        else:
+            fmt = get("format") or "text"
+            key = bool(get("key"))
+            text = {"text": lambda: ex.to_text(key), "markdown": lambda: ex.to_markdown(key),
+                    "latex": lambda: ex.to_latex(key)}[fmt]()
+        path = get("out")
+        if path:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+    except (ValueError, TypeError, KeyError, OSError) as e:
+        msg = e.args[0] if (isinstance(e, KeyError) and e.args) else str(e)
+        print(f"loopnet exercise: error: {msg}".replace("\n", " "), file=err)
+        return 2
+    if path:
+        print(f"loopnet exercise: wrote {path}", file=err)
     else:
         out.write(text)
     return 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from .nodes import Code, Eq, Math
-from .text import Printer, TextPrinter
+from .text import Printer, TextPrinter, negative_base
 
 LINE = 84          # plain-text characters per align* line (about 16 cm of 10pt math)
 
@@ -21,7 +21,7 @@ _TEXT = {
     "←": r"$\leftarrow$", "≥": r"$\geq$", "≤": r"$\leq$", "≈": r"$\approx$", "½": r"$\frac12$", "∘": r"$\circ$",
     "…": r"\dots{}", "‖": r"$\|$", "λ": r"$\lambda$", "μ": r"$\mu$", "ε": r"$\epsilon$", "’": "'", "‘": "`",
     "“": "``", "”": "''", "–": "--", "—": "---", "ℝ": r"$\mathbb{R}$", "∇": r"$\nabla$", "≠": r"$\neq$",
-    "∑": r"$\Sigma$", "ₓ": "$_x$", "é": r"\'e", "ö": r"\"o", "ü": r"\"u", "ä": r"\"a",
+    "∑": r"$\Sigma$", "ₓ": "$_x$", "⊙": r"$\odot$", "ₐ": "$_a$", "ˣ": "$^x$", "é": r"\'e", "ö": r"\"o", "ü": r"\"u", "ä": r"\"a",
 }
 _SUPS = "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ˡᴸᵀⁿ"
 _SUPV = "0123456789+-()lLTn"
@@ -29,8 +29,28 @@ _SUBS = "₀₁₂₃₄₅₆₇₈₉ⱼₖₙᵢ₊₋"
 _SUBV = "0123456789jkni+-"
 
 
+_SUBSCRIPTED = re.compile(r"(?<![A-Za-z\\])([A-Za-z])_([A-Za-z0-9])(?![A-Za-z0-9_])")   # n_L, a_j in prose
+_QUOTED = re.compile(r"(?<![A-Za-zσ'])'([^'\s][^']*?)'(?![A-Za-z])")                          # 'mse'
+_DQUOTED = re.compile(r'"([^"]+)"')
+
+
 def tex_text(s):
-    """Unicode prose as ASCII LaTeX text (runs of super/subscript characters become one ^{…}/_{…})."""
+    """Unicode prose as ASCII LaTeX text (runs of super/subscript characters become one ^{…}/_{…}).
+
+    Typography by rule: 'quoted' and "quoted" words get LaTeX's opening and closing quotes, n_L becomes
+    math ($n_L$), -- stays two hyphens (-{}-), | is math's bar; everything else is escaped."""
+    s = _QUOTED.sub("\x01\\1'", s)
+    s = _DQUOTED.sub("\x02\\1\x03", s)
+    parts, pos = [], 0
+    for m in _SUBSCRIPTED.finditer(s):
+        parts.append(_tex_chars(s[pos:m.start()]))
+        parts.append(f"${m.group(1)}_{{{m.group(2)}}}$")
+        pos = m.end()
+    parts.append(_tex_chars(s[pos:]))
+    return re.sub(r"\$\$", "", "".join(parts))
+
+
+def _tex_chars(s):
     out, i = [], 0
     while i < len(s):
         ch = s[i]
@@ -48,12 +68,22 @@ def tex_text(s):
             out.append("$'$")
         elif ch == "/":
             out.append("/\\allowbreak{}")
+        elif ch == "\x01":
+            out.append("`")
+        elif ch == "\x02":
+            out.append("``")
+        elif ch == "\x03":
+            out.append("''")
+        elif ch == "-" and i + 1 < len(s) and s[i + 1] == "-":
+            out.append("-{}")
+        elif ch == "|":
+            out.append("$|$")
         elif ord(ch) < 128:
             out.append(ch)
         else:
             out.append("?")
         i += 1
-    return re.sub(r"\$\$", "", "".join(out))
+    return "".join(out)
 
 
 def tex_code(s):
@@ -64,8 +94,9 @@ def tex_code(s):
 
 
 _OPS = {"=": " = ", "+": " + ", "-": " - ", "·": r" \cdot ", "×": r" \times ", "←": r" \leftarrow ", ",": ", ",
-        "≈": r" \approx ", " ": r"\,"}
-_BASE = {"delta": r"\delta", "Delta": r"\Delta", "yhat": r"\hat y", "sum_e": "S", "η": r"\eta", "σ": r"\sigma"}
+        "≈": r" \approx ", " ": r"\,", "⊙": r" \odot "}
+_BASE = {"delta": r"\delta", "Delta": r"\Delta", "yhat": r"\hat y", "sum_e": "S", "η": r"\eta", "σ": r"\sigma",
+         "nabla_a": r"\nabla_{a}", "eps": r"\epsilon", "eta": r"\eta"}
 _FUNC = {"σ": r"\sigma", "exp": r"\exp", "ln": r"\ln", "tanh": r"\tanh", "relu": r"\operatorname{relu}",
          "softmax": r"\operatorname{softmax}", "identity": r"\operatorname{id}", "max": r"\max"}
 
@@ -73,6 +104,8 @@ _FUNC = {"σ": r"\sigma", "exp": r"\exp", "ln": r"\ln", "tanh": r"\tanh", "relu"
 class TexPrinter(Printer):
     def num(self, n):
         t = n.text
+        if t.startswith("[?"):              # an exercise's blank
+            return r"\boxed{\,?_{" + t[2:-1] + r"}\,}"
         if "e" in t:
             mant, ex = t.split("e")
             return f"{mant} \\times 10^{{{int(ex)}}}"
@@ -90,6 +123,8 @@ class TexPrinter(Printer):
         out = _BASE.get(s.base, s.base)
         if s.layer is not None:
             out += "^{(" + str(s.layer).replace("−", "-") + ")}"
+        if s.n is not None and not s.idx:      # a whole vector of example n: the example in parentheses
+            return out + "_{(" + str(s.n) + ")}"
         idx = ((s.n,) if s.n is not None else ()) + tuple(s.idx)
         if idx:
             out += "_{" + ",".join(str(i) for i in idx) + "}"
@@ -117,7 +152,7 @@ class TexPrinter(Printer):
 
     def _print_Pow(self, p):
         inner = self.expr(p.items)
-        if len(p.items) > 1:
+        if len(p.items) > 1 or negative_base(p.items):
             inner = r"\left(" + inner + r"\right)"
         else:
             inner = "{" + inner + "}"
@@ -208,7 +243,8 @@ class LatexRenderer:
         spec = "".join(f">{{\\raggedright\\arraybackslash}}p{{{w * usable:.3f}\\textwidth}}" for w in widths)
         head = " & ".join(r"\textbf{" + self.p.prose(c) + "}" for c in b.head) + r" \\ \hline"
         out = [r"{\small", r"\begin{longtable}{" + spec + "}", head, r"\endhead"]
-        out += [" & ".join(self.p.prose(c) for c in r) + r" \\" for r in b.rows]
+        # {} first: a row that starts with [ would be read as the optional argument of the \\ before it
+        out += ["{}" + " & ".join(self.p.prose(c) for c in r) + r" \\" for r in b.rows]
         out += [r"\end{longtable}", "}", ""]
         return out
 

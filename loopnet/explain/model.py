@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
@@ -21,6 +22,9 @@ MAX_LINES = 400     # a derivation longer than this (text lines) shows a summary
 MAX_PRODUCTS = 5000  # N × (number of weights) above which the summary is shown without building the whole
 MAX_MATRIX = 8      # the matrix form is written with numbers when no matrix has more rows or columns,
 MAX_MATRIX_COLUMNS = 6  # and the two factors side by side have at most this many columns
+MAX_LESSON = 256    # N × (number of weights) up to which the lesson is the default reading,
+MAX_LESSON_WIDTH = 6  # with no layer wider than this (its matrices are written out with numbers)
+READINGS = ("lesson", "full")
 
 
 def _frac(den, numer=1):
@@ -58,17 +62,25 @@ class Derivation:
     """
 
     def __init__(self, net, X, Y, lr, update_biases=True, expand_paths=False, digits=6, title=None,
-                 focus=None, full=False):
+                 focus=None, full=False, reading=None):
         self.net = net
         self.lr = lr
         self.update_biases = update_biases
         self.expand_paths = expand_paths
-        self.digits = digits
+        self.digits_given = digits is not None
+        self.digits = 6 if digits is None else int(digits)
         self.title = title
         self.full = full
         self.p = Numbers(net, X, Y)
         self.N = self.p.N
         self.focus = parse_focus(focus, net.sizes) if focus is not None else None
+        if reading is not None and reading not in READINGS:
+            raise ValueError(f"reading must be one of {', '.join(map(repr, READINGS))} or None, got {reading!r}")
+        if reading is None:      # the lesson for a small network read as a whole; the full record otherwise
+            weights = sum(a * b for a, b in zip(net.sizes[1:], net.sizes[:-1]))
+            small = self.p.N * weights <= MAX_LESSON and max(net.sizes) <= MAX_LESSON_WIDTH
+            reading = "lesson" if small and focus is None and not full and not expand_paths else "full"
+        self.reading = reading
         self.after = self.new = None
         if lr is not None:
             self.after = self.stepped(net, self.p.X, self.p.Y, lr, update_biases, 1)
@@ -76,6 +88,7 @@ class Derivation:
         self.extra = {}         # extra named values (explain_example: yhat[n] of a training run)
         self.epilogue = []      # blocks appended after the sections (explain_example: source, errata, notes)
         self.example = None
+        self.exercise = None    # an Exercise (loopnet.explain.exercises) that blanks some numbers
         self.published_report = None
         self._after_cache = {}
         self.printed = []
@@ -133,7 +146,11 @@ class Derivation:
         its weights, step-through buttons, and a click on a weight or a neuron shows its numbers.
         Returns the page; with ``path`` also writes it there."""
         from .html import HtmlRenderer
-        page = HtmlRenderer().render(self)
+        keep, self.reading = self.reading, "full"     # the page steps through the full record
+        try:
+            page = HtmlRenderer().render(self)
+        finally:
+            self.reading = keep
         if path is not None:
             with open(path, "w", encoding="utf-8") as f:
                 f.write(page)
@@ -145,18 +162,44 @@ class Derivation:
     def _repr_latex_(self):
         return self.to_latex(standalone=False)
 
+    def _repr_html_(self):  # Jupyter: the page, inline (an iframe of d.to_html())
+        from .playground import notebook_html
+        return notebook_html(self)
+
+    def epilogue_lesson(self):
+        """The worked example's closing blocks for the lesson: its source and one line on its printed numbers."""
+        out = [b for b in self.epilogue[:2]] if self.example is not None else []
+        rep = self.published_report
+        if rep is not None and rep.rows:
+            bad = len(rep.mismatches)
+            out.append(P(f"The source prints {len(rep.rows)} number{'s' if len(rep.rows) != 1 else ''}: "
+                         f"{len(rep.rows) - bad} agree with loopnet" +
+                         (f", {bad} do not; the full reading (reading=\"full\") lists each with its cause, and "
+                          "d.published_report says what check() diagnoses from the numbers alone." if bad else ".")))
+        return out
+
     # ---- the model ----------------------------------------------------------------------------
     def num(self, name, prefix=""):
         """The number called ``name`` as a node (and recorded in ``self.printed``)."""
         full = prefix + name
         v = self.value(full)
+        if self.exercise is not None:
+            blank = self.exercise.blank(full, v)
+            if blank is not None:
+                return blank
         t = self.fmt(v)
         self.printed.append((full, t, v))
         return Num(v, t)
 
-    def fmt(self, v):
+    def fmt(self, v, digits=None):
+        """The one number formatter: ``digits`` (default the derivation's) significant figures, ASCII minus
+        (the form of a Num node; each printer writes its own minus sign). Prose uses :meth:`say`."""
         v = float(v)
-        return "0" if v == 0 else f"{v:.{self.digits}g}"
+        return "0" if v == 0 else f"{v:.{digits or self.digits}g}"
+
+    def say(self, v, digits=None):
+        """A number inside prose, a heading or a table cell: :meth:`fmt` with the typeset minus −."""
+        return self.fmt(v, digits).replace("-", "−")
 
     def ex(self, n, name):
         """The name of a per-example quantity of example n (1-based)."""
@@ -166,9 +209,19 @@ class Derivation:
         """The example index on symbols: only batch derivations write it."""
         return None if self.N == 1 else n
 
-    def blocks(self):
-        """The derivation as a list of blocks (the model every renderer formats)."""
+    def blocks(self, reading=None):
+        """The derivation as a list of blocks (the model every renderer formats): the lesson or the full
+        record (``reading``, default the derivation's own)."""
         self.printed = []
+        if (reading or self.reading) == "lesson":
+            from .lesson import LESSON_DIGITS, lesson_blocks
+            keep = self.digits
+            if not self.digits_given:
+                self.digits = LESSON_DIGITS
+            try:
+                return lesson_blocks(self)
+            finally:
+                self.digits = keep
         s = self.net.sizes
         products = self.N * sum(s[l] * s[l - 1] for l in range(1, len(s)))
         if self.focus is None and not self.full and products > MAX_PRODUCTS:
@@ -214,8 +267,8 @@ class Derivation:
                    ")."))
         for n in range(1, self.N + 1):
             if self.N > 1:
-                B.append(Heading(f"Example {n}: x = ({', '.join(self.fmt(v) for v in p.X[n - 1])}), "
-                                 f"y = ({', '.join(self.fmt(v) for v in p.Y[n - 1])})", 3))
+                B.append(Heading(f"Example {n}: x = ({', '.join(self.say(v) for v in p.X[n - 1])}), "
+                                 f"y = ({', '.join(self.say(v) for v in p.Y[n - 1])})", 3))
             self._forward(B, n, "")
         B.append(Heading("2. Loss"))
         self._loss(B, "")
@@ -355,7 +408,8 @@ class Derivation:
         if code != CROSS_ENTROPY:
             B.append(P("∂L/∂a from the loss: ", (D((Sym("L"),), (Sym("a", L, ("j",), "n" if N > 1 else None),)),
                                                 Op("="), *_times(two_c),
-                                                Group((Sym("a", L, ("j",)), Op("-"), Sym("y", None, ("j",))))),
+                                                Group((Sym("a", L, ("j",), "n" if N > 1 else None), Op("-"),
+                                                       Sym("y", None, ("j",), "n" if N > 1 else None)))),
                        ". loopnet computes it with the BP1 kernel ", Code("output_error"), " run with the identity "
                        "activation, whose σ' is 1, so the kernel's δ is ∂L/∂a itself.", tags={("loss",)}))
         for n in range(1, N + 1):
@@ -417,6 +471,15 @@ class Derivation:
                 B.append(Eq((side(D((Sym("L"),), (Sym("a", L, (i,), e),))),
                              side(Op("-"), *_times(c), Frac((num(nm(f"y[{i}]")),), (num(nm(f"a{L}[{i}]")),))),
                              side(num(nm(f"dL/da{L}[{i}]")))), tags=tags))
+        for i in range(1, nL + 1):      # the Jacobian entries, each with its a(1ᵢⱼ − a) line
+            for j in range(1, nL + 1):
+                ai = num(nm(f"a{L}[{i}]"))
+                B.append(Eq((side(D((Sym("a", L, (i,), e),), (Sym("z", L, (j,), e),))),
+                             side(Sym("a", L, (i,), e), Group((Num(1.0 if i == j else 0.0, "1" if i == j else "0"),
+                                                                Op("-"), Sym("a", L, (j,), e)))),
+                             side(ai, Op("·"), Group((Num(1.0 if i == j else 0.0, "1" if i == j else "0"), Op("-"),
+                                                      num(nm(f"a{L}[{j}]"))))),
+                             side(num(nm(f"da{L}[{i}]/dz{L}[{j}]")))), tags=tags))
         for j in range(1, nL + 1):
             jv = [(num(nm(f"da{L}[{i}]/dz{L}[{j}]")), Op("·"), num(nm(f"dL/da{L}[{i}]"))) for i in range(1, nL + 1)]
             B.append(Eq((side(Sym("delta", L, (j,), e)),
@@ -426,7 +489,8 @@ class Derivation:
                          side(num(nm(f"delta{L}[{j}]")))), tags=tags))
         if code == CROSS_ENTROPY:
             if n == 1:
-                B.append(P("Multiplied out, Σᵢ aᵢ(1ᵢⱼ − aⱼ)(−c yᵢ/aᵢ) = c(aⱼ Σᵢ yᵢ − yⱼ): the aᵢ cancel, and with "
+                B.append(P("Multiplied out, with c = ", (c,), " the loss scale and aᵢ, yᵢ short for a⁽ᴸ⁾ᵢ and "
+                           "the target yᵢ: Σᵢ aᵢ(1ᵢⱼ − aⱼ)(−c yᵢ/aᵢ) = c(aⱼ Σᵢ yᵢ − yⱼ); the aᵢ cancel, and with "
                            "targets that sum to 1 this is the shortcut ",
                            (Sym("delta", L, ("j",)), Op("="), *_times(c), Group((Sym("a", L, ("j",)), Op("-"),
                                                                                  Sym("y", None, ("j",))))),
@@ -568,7 +632,7 @@ class Derivation:
         """∂L/∂w^l_jk as the sum over paths j = p_l → p_{l+1} → … → p_L of δ^L · Π w σ' · a^{l−1}_k."""
         s, p, L = self.net.sizes, self.p, self.p.L
         ranges = [range(1, s[m] + 1) for m in range(l + 1, L + 1)]
-        count = int(np.prod([len(r) for r in ranges]))
+        count = math.prod(len(r) for r in ranges)   # exact: np.prod of 65 widths of 2 overflowed to 0
         if count > MAX_PATHS:
             B.append(P(f"(∂L/∂w{_sp(l)}{_sb(j, k)} is a sum over {count} paths; not written out, more than "
                        f"{MAX_PATHS}.)", tags=tags))
@@ -645,7 +709,7 @@ class Derivation:
         self._loss(B, "new ")
         before, after = self.value("L"), self.value("new L")
         verdict = "went down" if after < before else "did not go down (lr too large?)"
-        B.append(P(f"The loss {verdict}: L = {self.fmt(before)} before the step, {self.fmt(after)} after it.",
+        B.append(P(f"The loss {verdict}: L = {self.say(before)} before the step, {self.say(after)} after it.",
                    tags={("loss",)}))
         self.printed += [("L", self.fmt(before), before), ("new L", self.fmt(after), after)]
 
@@ -695,8 +759,8 @@ class Derivation:
             j, k = np.unravel_index(int(np.argmax(np.abs(dW))), dW.shape)
             big = self.num(f"dL/dW{l}[{j + 1},{k + 1}]")
             rows.append(((str(l),), (str(s[l]),), (f"{s[l]} × {s[l - 1]}",), (ACT_BY_CODE[p.acts[l - 1]].name,),
-                         (Code(f"dL/dW{l}[{j + 1},{k + 1}]"), f" = {big.text}"),
-                         (self.fmt(float(np.sqrt((dW ** 2).sum()))),)))
+                         (Code(f"dL/dW{l}[{j + 1},{k + 1}]"), f" = {self.say(big.value)}"),
+                         (self.say(float(np.sqrt((dW ** 2).sum()))),)))
         B.append(Table((("layer",), ("n_l",), ("W shape",), ("activation",), ("largest |∂L/∂w|",),
                         ("‖∂L/∂W‖",)), tuple(rows), (0.08, 0.08, 0.14, 0.16, 0.34, 0.2)))
         B.extend(self.epilogue)

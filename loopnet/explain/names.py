@@ -258,6 +258,12 @@ class Focus:
     keys: frozenset
 
 
+def _sym_idx(l, *idx):
+    """⁽ˡ⁾ⱼ,ₖ: the notation of every renderer (the text printer's superscripts and subscripts)."""
+    from .text import sub, sup
+    return "⁽" + sup(l) + "⁾" + ",".join(sub(i) for i in idx)
+
+
 def parse_focus(focus, sizes):
     """The block tags that ``focus`` keeps: a weight or bias (or its gradient), a neuron quantity, a neuron
     ('neuron 2[1]'), or a layer ('layer 2')."""
@@ -295,12 +301,12 @@ def parse_focus(focus, sizes):
         l, j, k = map(int, m.groups())
         check(l, j, k)
         keys = {("w", l, j, k), ("n", l, j), ("n", l - 1, k)} | downstream(l)
-        return Focus(f"∂L/∂w^({l})_({j},{k}) (dL/dW{l}[{j},{k}])", frozenset(keys))
+        return Focus(f"∂L/∂w{_sym_idx(l, j, k)} (dL/dW{l}[{j},{k}])", frozenset(keys))
     m = re.match(r"(?:dL/d)?b(\d+)\[(\d+)\]$", f)
     if m:
         l, j = map(int, m.groups())
         check(l, j)
-        return Focus(f"∂L/∂b^({l})_{j} (dL/db{l}[{j}])", frozenset({("b", l, j), ("n", l, j)} | downstream(l)))
+        return Focus(f"∂L/∂b{_sym_idx(l, j)} (dL/db{l}[{j}])", frozenset({("b", l, j), ("n", l, j)} | downstream(l)))
     m = re.match(r"(?:neuron |z|a|delta|dL/da|sigma'\(z)(\d+)\[(\d+)\]\)?$", f)
     if m:
         l, j = map(int, m.groups())

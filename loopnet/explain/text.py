@@ -8,8 +8,8 @@ from .nodes import Code, Math, Num, Op, Sym
 WIDTH = 100
 _SUP = str.maketrans("0123456789+-lLTn()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻ˡᴸᵀⁿ⁽⁾")
 _SUB = str.maketrans("0123456789jkni+-", "₀₁₂₃₄₅₆₇₈₉ⱼₖₙᵢ₊₋")
-_BASE = {"delta": "δ", "Delta": "Δ", "yhat": "ŷ", "sum_e": "S"}
-_OPS = {"=": " = ", "+": " + ", "-": " − ", "·": "·", "×": " × ", "←": " ← ", ",": ", ", "≈": " ≈ ", " ": " "}
+_BASE = {"delta": "δ", "Delta": "Δ", "yhat": "ŷ", "sum_e": "S", "nabla_a": "∇ₐ", "eps": "ε", "eta": "η"}
+_OPS = {"=": " = ", "+": " + ", "-": " − ", "·": "·", "×": " × ", "←": " ← ", ",": ", ", "≈": " ≈ ", " ": " ", "⊙": " ⊙ "}
 
 
 def sup(t):
@@ -27,6 +27,16 @@ def _in_product(nodes, i):
         i > 0 and not isinstance(nodes[i - 1], Op))
 
 
+def _after_op(nodes, i):
+    """Whether nodes[i] follows a binary + or − (0 − −0.5 reads as 0 − (−0.5))."""
+    return i > 0 and isinstance(nodes[i - 1], Op) and nodes[i - 1].op in ("+", "-") and i > 1
+
+
+def negative_base(items):
+    """Whether a power's base is one negative number: (−0.244919)², never −0.244919² (which is −0.06)."""
+    return len(items) == 1 and isinstance(items[0], Num) and items[0].text.startswith("-")
+
+
 class Printer:
     """Shared walk over the math nodes; subclasses give one ``_print_<Node>`` per node type."""
 
@@ -35,8 +45,8 @@ class Printer:
         for i, n in enumerate(nodes):
             if isinstance(n, Op) and n.op == "-" and (i == 0 or isinstance(nodes[i - 1], Op)):
                 out.append(self.op("-").strip())              # a leading minus sign: −x, not " − x"
-            elif isinstance(n, Num) and n.text.startswith("-") and _in_product(nodes, i):
-                out.append(self.paren(self.num(n)))      # a negative factor inside a product
+            elif isinstance(n, Num) and n.text.startswith("-") and (_in_product(nodes, i) or _after_op(nodes, i)):
+                out.append(self.paren(self.num(n)))      # a negative factor, or a negative after − or +
             else:
                 out.append(self.node(n))
         return "".join(out)
@@ -115,6 +125,8 @@ class TextPrinter(Printer):
             return "σ'(" + self._print_Sym(Sym("z", s.layer, s.idx, s.n)) + ")"
         base = _BASE.get(s.base, s.base)
         out = base + ("" if s.layer is None else "⁽" + sup(s.layer) + "⁾")
+        if s.n is not None and not s.idx:      # a whole vector of example n: the example in parentheses
+            return out + "₍" + sub(s.n) + "₎"
         idx = ((s.n,) if s.n is not None else ()) + tuple(s.idx)
         return out + ",".join(sub(i) for i in idx)
 
@@ -137,7 +149,7 @@ class TextPrinter(Printer):
 
     def _print_Pow(self, p):
         inner = self.expr(p.items)
-        if len(p.items) > 1:
+        if len(p.items) > 1 or negative_base(p.items):
             inner = "(" + inner + ")"
         return inner + sup(p.exp).replace("2", "²")
 

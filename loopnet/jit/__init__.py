@@ -3,8 +3,11 @@
 | module | what it holds |
 |---|---|
 | ``flags`` | the compile flags (fastmath, error model, bounds checks, the parallel threshold); imports nothing heavy |
-| ``cache`` | where compiled kernels are cached and the safety checks on that directory |
-| ``threads`` | which threading layer runs the prange loops |
+| ``settings`` | ``keep``: loopnet's numba settings, applied again after numba reloads its config |
+| ``shipped`` | which CPU level of the kernels shipped compiled this process uses (and builds for) |
+| ``cache`` | where compiled kernels are cached and the safety checks on that directory; the shipped layer in front |
+| ``threads`` | which threading layer runs the prange loops (TBB loaded from the ``tbb`` package's own files, so a venv gets it too) |
+| ``target`` | the CPU numba compiles for: vector width and registers, L2 size (the speed layer's tiles follow it) |
 | ``decorators`` | ``kernel`` and ``parallel_kernel``, the decorators every kernel uses; ``one_of``/``zero_of``/``cast_like`` |
 | ``uncompiled`` | ``python_version``: a kernel tree as plain Python, for pdb and the ``python`` backend |
 | ``trees`` | ``variant``: a kernel tree with callees swapped (the speed layer) |
@@ -16,6 +19,7 @@ per-component loops. :func:`variant` compiles the same source with some callees 
 from __future__ import annotations
 
 from .flags import BOUNDSCHECK, ERROR_MODEL, FASTMATH, PARALLEL_WORK
+from . import shipped, settings  # noqa: F401  (shipped first: it sets the CPU level before anything compiles)
 from .cache import CACHE
 from .decorators import cast_like, jit_disabled, kernel, one_of, parallel_kernel, zero_of
 from .uncompiled import python_version

@@ -9,7 +9,8 @@ sixteen multiply-adds instead of two for one.
 
 | blocked kernel | reproduces | how the sum is reordered |
 |---|---|---|
-| :func:`weighted_input_blocked` | ``forward.weighted_input`` z_nj = Σ_k w_jk a_nk + b_j | tiles of 4 n × 4 j; k innermost |
+| :func:`weighted_input_blocked` | ``forward.weighted_input`` z_nj = Σ_k w_jk a_nk + b_j | tiles of 4 n × 4 j; k innermost (AVX-512, NEON) |
+| :func:`weighted_input_blocked_2x4` | ``forward.weighted_input`` | tiles of 2 n × 4 j; k innermost (AVX2, SSE: 16 vector registers) |
 | :func:`hidden_error_blocked` | ``backward.hidden_error`` (BP2) δ_nj = (Σ_k w_kj δ'_nk) σ'(z_nj) | tiles of 4 n × 4 k; j innermost, the sum over k accumulated into δ_n· |
 | :func:`weight_gradient_blocked` | ``backward.weight_gradient`` (BP4) ∂L/∂w_jk = Σ_n δ_nj a_nk | tiles of 4 j × 4 n; k innermost |
 
@@ -32,10 +33,12 @@ LLVM reorder those anyway), so results agree to rounding: ~1e-15 relative in flo
 """
 from numba import prange
 
-from ..jit import PARALLEL_WORK, kernel, parallel_kernel, zero_of
+from ..jit import PARALLEL_WORK, kernel, parallel_kernel, target, zero_of
 from ..activations import derivative
 from .backward import hidden_error, weight_gradient
 from .forward import weighted_input
+from .layout import batch_buffers, batch_view, layer_params
+from .vexp import activate_layer_vexp
 
 
 @kernel
@@ -80,6 +83,45 @@ def weighted_input_blocked(z, W, b, a_prev):
             z[n0, j1] = z01; z[n1, j1] = z11; z[n2, j1] = z21; z[n3, j1] = z31
             z[n0, j2] = z02; z[n1, j2] = z12; z[n2, j2] = z22; z[n3, j2] = z32
             z[n0, j3] = z03; z[n1, j3] = z13; z[n2, j3] = z23; z[n3, j3] = z33
+
+
+@kernel
+def weighted_input_blocked_2x4(z, W, b, a_prev):
+    """Reproduces :func:`loopnet.kernels.forward.weighted_input`: z^l_nj = Σ_k w^l_jk a^{l−1}_nk + b^l_j.
+
+    z (N, n_l); W (n_l, n_{l−1}); b (n_l,); a_prev (N, n_{l−1}).
+    The tile of :func:`weighted_input_blocked` with two examples instead of four: two examples n × four
+    neurons j, then the contiguous k. LLVM vectorises the k loop, so each partial sum z<i><m> is a
+    vector register: eight of them and six loaded vectors fit the sixteen registers of AVX2 and SSE,
+    where the sixteen sums of the 4 × 4 tile spill to the stack. Same order of loops otherwise (neuron
+    tiles outer and parallel); a ragged last tile repeats its last example (neuron).
+    """
+    N = z.shape[0]
+    n_l = z.shape[1]
+    last_n = N - 1
+    last_j = n_l - 1
+    for jt in prange((n_l + 3) // 4):
+        j0 = 4 * jt                        # neurons j0..j3 of layer l
+        j1 = min(j0 + 1, last_j)
+        j2 = min(j0 + 2, last_j)
+        j3 = min(j0 + 3, last_j)
+        for n0 in range(0, N, 2):          # examples n0, n1 of the batch
+            n1 = min(n0 + 1, last_n)
+            z00 = b[j0]; z10 = b[j0]       # z_{n_i j_m} is z<i><m>
+            z01 = b[j1]; z11 = b[j1]
+            z02 = b[j2]; z12 = b[j2]
+            z03 = b[j3]; z13 = b[j3]
+            for k in range(W.shape[1]):    # neuron k of layer l−1
+                w0 = W[j0, k]; w1 = W[j1, k]; w2 = W[j2, k]; w3 = W[j3, k]
+                x0 = a_prev[n0, k]; x1 = a_prev[n1, k]
+                z00 += w0 * x0; z10 += w0 * x1
+                z01 += w1 * x0; z11 += w1 * x1
+                z02 += w2 * x0; z12 += w2 * x1
+                z03 += w3 * x0; z13 += w3 * x1
+            z[n0, j0] = z00; z[n1, j0] = z10
+            z[n0, j1] = z01; z[n1, j1] = z11
+            z[n0, j2] = z02; z[n1, j2] = z12
+            z[n0, j3] = z03; z[n1, j3] = z13
 
 
 @kernel
@@ -198,8 +240,96 @@ def weight_gradient_blocked(dW, delta, a_prev):
 
 
 weighted_input_blocked_parallel = parallel_kernel(weighted_input_blocked, "weighted_input_blocked_parallel")
+weighted_input_blocked_2x4_parallel = parallel_kernel(weighted_input_blocked_2x4, "weighted_input_blocked_2x4_parallel")
 hidden_error_blocked_parallel = parallel_kernel(hidden_error_blocked, "hidden_error_blocked_parallel")
 weight_gradient_blocked_parallel = parallel_kernel(weight_gradient_blocked, "weight_gradient_blocked_parallel")
+
+
+# ---- which tile: by the vector registers of the machine the kernels are built on ------------------
+# LLVM vectorises the contiguous k loop, so each partial sum of a tile is one vector register and each
+# load another; a tile whose sums and loads exceed the registers spills to the stack every k.
+#
+# | (vector bytes, registers) | ISA | forward tile (examples × neurons) | sums + loads | measured |
+# |---|---|---|---|---|
+# | (16, 16) | SSE (x86-64 baseline) | 2 × 4 | 8 + 6 | as AVX2 (same 16 registers) |
+# | (32, 16) | AVX2 | 2 × 4 | 8 + 6 | 1.2–1.9x the 4 × 4 tile (serial, 6 layer shapes of W3–W6, both dtypes; 2-core AMD EPYC, loaded); on one core as fast as OpenBLAS's a·Wᵀ (float64 31–35 GFLOP/s vs 26–36, float32 45–83 vs 46–72) |
+# | (64, 32) | AVX-512 | 4 × 4 | 16 + 8 | fits 32 registers |
+# | (16, 32) | NEON / ASIMD (aarch64) | 4 × 4 | 16 + 8 | fits 32 registers |
+#
+# (measured 2026-12-03 with each tile kernel called directly, best of 5; the 4 × 4 rows are not
+# measured here: no AVX-512 or aarch64 machine was at hand.) tests/test_blocked.py proves every tile
+# equal to forward.weighted_input whatever this machine picks.
+FORWARD_TILES = {"2x4": (weighted_input_blocked_2x4, weighted_input_blocked_2x4_parallel),
+                 "4x4": (weighted_input_blocked, weighted_input_blocked_parallel)}
+FORWARD_TILE_BY_TARGET = {(16, 16): "2x4", (32, 16): "2x4", (64, 32): "4x4", (16, 32): "4x4"}
+FORWARD_TILE = FORWARD_TILE_BY_TARGET.get((target.VECTOR_BYTES, target.VECTOR_REGISTERS), "2x4")
+weighted_input_tiled, weighted_input_tiled_parallel = FORWARD_TILES[FORWARD_TILE]
+# BP2 and BP4 keep their 4 × 4 tiles on every target. Tiles of 2 × 4 for them (eight held δ values
+# instead of sixteen) were written, proven equal and measured on the AVX2 EPYC (serial, best of 5,
+# loaded machine, 2026-12-03): 0.66–0.89× the 4 × 4 speed on W6's 64 × 256 × 784 and 64 × 256 × 256
+# layers, 0.9–1.14× on mini-batches of 10; the 4 × 4 tile's reuse of each loaded row of W^{l+1} (BP2)
+# or a^{l−1} (BP4) by four examples (neurons) outweighs its spills there, so they were not kept.
+
+
+# ---- inference over a data set: the whole forward pass per block of rows, blocks spread over the cores ----
+@kernel
+def weighted_input_rows(z, W, b, a_prev):
+    """z^l = W^l a^{l−1} + b^l for one block of rows inside :func:`predict_rows`: the machine's tile
+    (:data:`FORWARD_TILE`) where it pays, else :func:`loopnet.kernels.forward.weighted_input` as
+    written. Serial: the parallel loop is the one over row blocks around it."""
+    if z.shape[0] * W.shape[0] * W.shape[1] >= FORWARD_BLOCK_WORK and z.shape[0] >= 4:
+        weighted_input_tiled(z, W, b, a_prev)
+    else:
+        weighted_input(z, W, b, a_prev)
+
+
+@kernel
+def predict_rows(out, theta, X, sizes, acts, has_bias, rows, runs):
+    """Reproduces :func:`loopnet.kernels.forward.predict`: out_n = a^L(x_n) for every row of X (N, n_0), where
+    a^l = σ(z^l) (``forward.activate_layer``, here its vectorised twin ``vexp.activate_layer_vexp``) and
+    z^l = W^l a^{l−1} + b^l (``forward.weighted_input``, here the register tile of :func:`weighted_input_rows`).
+
+    out (N, n_L). Reordered over the examples only: X is cut into blocks of ``rows`` rows, and ``runs``
+    consecutive stretches of blocks go to the cores (one ``prange``, one parallel region for the whole
+    data set). A block goes through every layer before the next block starts, so its z^l and a^l
+    (rows · Σ_l n_l numbers, sized by the caller to half the L2 cache) stay in cache from one layer
+    to the next; each stretch has its own buffers. Each example's numbers are computed exactly as by
+    ``forward.predict`` with the same kernels, so the result does not depend on ``rows`` or ``runs``.
+    """
+    N = X.shape[0]
+    L = sizes.shape[0] - 1
+    blocks = (N + rows - 1) // rows
+    for r in prange(runs):
+        first = r * blocks // runs         # blocks first..last-1 of the data set
+        last = (r + 1) * blocks // runs
+        zeros, zbuf, abuf = batch_buffers(theta, sizes, rows)
+        for blk in range(first, last):
+            start = blk * rows
+            nb = min(rows, N - start)
+            a_prev = X[start:start + nb]
+            for l in range(1, L + 1):
+                W, b = layer_params(theta, sizes, has_bias, zeros, l)
+                z = batch_view(zbuf, rows, sizes, l, nb)
+                a = batch_view(abuf, rows, sizes, l, nb)
+                weighted_input_rows(z, W, b, a_prev)       # z^l = W^l a^{l−1} + b^l
+                activate_layer_vexp(a, z, acts[l - 1])     # a^l = σ(z^l)
+                a_prev = a
+            for n in range(nb):
+                for j in range(a_prev.shape[1]):
+                    out[start + n, j] = a_prev[n, j]
+
+
+predict_rows_parallel = parallel_kernel(predict_rows, "predict_rows_parallel")
+
+
+def predict_block(sizes, itemsize, l2_bytes=None):
+    """Rows per block of :func:`predict_rows`: a block's a^{l−1}, z^l and a^l of its widest layer in half the
+    L2 cache (so they stay there from one layer to the next), a multiple of 4 from 8 to 256.
+    Example: W6 (784-256-256-10) in float64 with a 512 KiB L2: 256 KiB / (8 · (784 + 2·256)) → 24 rows."""
+    l2 = target.L2_BYTES if l2_bytes is None else l2_bytes
+    widest = max(int(sizes[l - 1]) + 2 * int(sizes[l]) for l in range(1, len(sizes)))
+    rows = (l2 // 2) // (itemsize * widest)
+    return int(min(256, max(8, rows - rows % 4)))
 
 
 # ---- which version runs: by the layer's multiply-adds per batch (the table above) ----------------
@@ -209,12 +339,13 @@ BACKWARD_BLOCK_WORK = 1_024
 
 @kernel
 def weighted_input_fast(z, W, b, a_prev):
-    """z^l = W^l a^{l−1} + b^l by the fastest of the component, blocked and parallel kernels for this size."""
+    """z^l = W^l a^{l−1} + b^l by the fastest of the component, blocked and parallel kernels for this size
+    (blocked: the tile FORWARD_TILE chosen for this machine's vector registers)."""
     work = z.shape[0] * W.shape[0] * W.shape[1]
     if work >= PARALLEL_WORK:
-        weighted_input_blocked_parallel(z, W, b, a_prev)
+        weighted_input_tiled_parallel(z, W, b, a_prev)
     elif work >= FORWARD_BLOCK_WORK and z.shape[0] >= 4:
-        weighted_input_blocked(z, W, b, a_prev)
+        weighted_input_tiled(z, W, b, a_prev)
     else:
         weighted_input(z, W, b, a_prev)
 

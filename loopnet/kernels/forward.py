@@ -66,7 +66,8 @@ def feedforward(theta, a0, sizes, acts, has_bias, zeros, zbuf, abuf, B, nb):
 
 @kernel
 def predict(out, theta, X, sizes, acts, has_bias, chunk):
-    """out_n = a^L(x_n) for every row of X (N, n_0), ``chunk`` rows at a time. out (N, n_L)."""
+    """out_n = a^L(x_n) for every row of X (N, n_0), ``chunk`` rows at a time. out (N, n_L).
+    The speed layer's version over a whole data set is :func:`loopnet.kernels.blocked.predict_rows`."""
     N = X.shape[0]
     L = sizes.shape[0] - 1
     zeros, zbuf, abuf = batch_buffers(theta, sizes, chunk)

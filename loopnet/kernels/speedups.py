@@ -6,7 +6,7 @@ swaps below (:func:`loopnet.jit.variant`); the ``plain`` and ``python`` backends
 
 | component kernel | replaced by | the trick | where it lives |
 |---|---|---|---|
-| ``forward.weighted_input`` (z = Wa + b) | ``blocked.weighted_input_fast`` | 4 × 4 register tiles above 4,096 multiply-adds per batch (N ≥ 4); all cores from 4e6 | blocked.py |
+| ``forward.weighted_input`` (z = Wa + b) | ``blocked.weighted_input_fast`` | register tiles shaped by the machine's vector registers (2 × 4 on AVX2/SSE, 4 × 4 on AVX-512/NEON: ``blocked.FORWARD_TILE``) above 4,096 multiply-adds per batch (N ≥ 4); all cores from 4e6 | blocked.py |
 | ``backward.hidden_error`` (BP2) | ``blocked.hidden_error_fast`` | 4 × 4 register tiles above 1,024; all cores from 4e6 | blocked.py |
 | ``backward.weight_gradient`` (BP4) | ``blocked.weight_gradient_fast`` | 4 × 4 register tiles above 1,024; all cores from 4e6 | blocked.py |
 | ``forward.activate_layer`` (a = σ(z)) | ``vexp.activate_layer_vexp`` | a polynomial e^x that vectorises, in place of libm's scalar exp | vexp.py |
@@ -24,7 +24,9 @@ SPEEDUPS = {
     forward.activate_layer: vexp.activate_layer_vexp,
 }
 SERIAL = {
-    blocked.weighted_input_blocked_parallel: blocked.weighted_input_blocked,
+    # the forward tile chosen for this machine (blocked.FORWARD_TILE): the one weighted_input_fast calls, so
+    # that every swap of the table matches a kernel of the tree (jit.swap_tree refuses one that does not)
+    blocked.weighted_input_tiled_parallel: blocked.weighted_input_tiled,
     blocked.hidden_error_blocked_parallel: blocked.hidden_error_blocked,
     blocked.weight_gradient_blocked_parallel: blocked.weight_gradient_blocked,
 }

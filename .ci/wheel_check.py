@@ -1,0 +1,106 @@
+"""The wheel leg of CI: run by the python of a fresh venv into which the built wheel (with the cli
+extra) was installed, from a directory outside the clone.
+
+Each run is a fresh process with its own empty HOME (so an empty user cache):
+
+| run | what it shows |
+|---|---|
+| OR-gate fit, float64 and float32, defaults (+ predict, gradients) | compiles zero kernels: all come from the wheel |
+| the same with LOOPNET_KERNELS=host | compiles for this CPU (today's first run); same numbers to 1e-12 (float64) |
+| ``loopnet train --data digits`` from the wheel, then again (warm) | no compile notice |
+| ``loopnet train --data digits`` with LOOPNET_KERNELS=host | the cold time the wheel saves |
+
+Exit status 1 when a kernel was compiled on the shipped path or the numbers differ; times are printed
+(performance is measured, not asserted).
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+FIT = r"""
+import gc, json, sys
+import numpy as np
+import loopnet as ln
+import loopnet.jit
+from loopnet import datasets
+from numba.core.registry import CPUDispatcher
+X, Y = datasets.logic_gate("or")
+out = {"file": ln.__file__, "level": ln.jit.shipped.LEVEL}
+for dtype in ("float64", "float32"):
+    net = ln.Network([2, 2, 1], seed=0, dtype=dtype)
+    net.fit(X, Y)
+    g = net.gradients(X, Y)
+    out[dtype] = [net.params.astype(float).tolist(), net.predict(X).tolist(), float(g.loss)]
+stats = [d.stats for d in gc.get_objects() if isinstance(d, CPUDispatcher)]
+out["compiled"] = sum(sum(s.cache_misses.values()) for s in stats)
+out["loaded"] = sum(sum(s.cache_hits.values()) for s in stats)
+print(json.dumps(out))
+"""
+
+
+def run(argv, home, **env):
+    os.makedirs(home, exist_ok=True)
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("LOOPNET_", "NUMBA_", "XDG_"))}
+    full.update(HOME=home, **env)
+    t = time.perf_counter()
+    proc = subprocess.run(argv, env=full, capture_output=True, text=True, timeout=900, cwd=home)
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        sys.exit(f"wheel check: {' '.join(argv)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc, wall
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="loopnet-wheel-check-")
+    py = sys.executable
+    failures = []
+
+    shipped, t_or = run([py, "-c", FIT], os.path.join(tmp, "home-shipped"))
+    a = json.loads(shipped.stdout.splitlines()[-1])
+    print(f"wheel check: loopnet from {a['file']}; CPU level used: {a['level']}")
+    print(f"wheel check: OR-gate fits (float64 + float32), cold process from the wheel: {t_or:.2f} s wall, "
+          f"{a['compiled']} kernels compiled, {a['loaded']} loaded")
+    if "site-packages" not in a["file"]:
+        failures.append(f"loopnet was imported from {a['file']}, not from the installed wheel")
+    if a["level"] is None:
+        failures.append("no shipped CPU level matched this machine")
+    if a["compiled"] != 0 or "compiling" in shipped.stderr:
+        failures.append(f"{a['compiled']} kernels compiled on the shipped path:\n{shipped.stderr[-2000:]}")
+
+    host, t_host = run([py, "-c", FIT], os.path.join(tmp, "home-host"), LOOPNET_KERNELS="host")
+    b = json.loads(host.stdout.splitlines()[-1])
+    print(f"wheel check: the same, compiled for this CPU (LOOPNET_KERNELS=host): {t_host:.2f} s wall, "
+          f"{b['compiled']} kernels compiled")
+    import numpy as np
+    for dtype, tol in (("float64", 1e-12), ("float32", 1e-5)):
+        for name, x, y in zip(("params", "predict", "loss"), a[dtype], b[dtype]):
+            x, y = np.asarray(x, float), np.asarray(y, float)
+            diff = float(np.max(np.abs(x - y))) if x.size else 0.0
+            print(f"wheel check: {dtype} {name}: shipped vs host code differ by at most {diff:.3g}"
+                  f"{' (bitwise equal)' if np.array_equal(x, y) else ''}")
+            if not diff <= tol:
+                failures.append(f"{dtype} {name} differ by {diff} > {tol}")
+
+    loopnet = os.path.join(os.path.dirname(py), "loopnet")
+    digits = [loopnet, "train", "--data", "digits", "--sizes", "64,30,10", "--epochs", "30",
+              "--save", os.path.join(tmp, "digits.npz")]
+    home = os.path.join(tmp, "home-digits")
+    cold, t_cold = run(digits, home)
+    warm, t_warm = run(digits, home)
+    hcold, t_hcold = run(digits, os.path.join(tmp, "home-digits-host"), LOOPNET_KERNELS="host")
+    print(f"wheel check: loopnet train --data digits: from the wheel {t_cold:.2f} s cold, {t_warm:.2f} s warm; "
+          f"compiled for this CPU (empty cache) {t_hcold:.2f} s")
+    if "compiling" in cold.stderr:
+        failures.append(f"digits from the wheel compiled:\n{cold.stderr[-2000:]}")
+    if "compiling" not in hcold.stderr:
+        failures.append("LOOPNET_KERNELS=host with an empty cache printed no compile notice")
+    if failures:
+        sys.exit("wheel check FAILED:\n- " + "\n- ".join(failures))
+    print("wheel check: passed")
+
+
+if __name__ == "__main__":
+    main()
