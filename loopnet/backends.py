@@ -119,14 +119,13 @@ class LoopBackend:
 
     def predict(self, theta, X, spec):
         out = np.empty((X.shape[0], int(spec.sizes[-1])), dtype=theta.dtype)
-        if hasattr(self.trees(_work(spec, X.shape[0]))[1], "predict_rows") and \
-                X.shape[0] * _forward_work(spec) >= PARALLEL_WORK:       # a data set: row blocks on all cores
-            rows = blocked.predict_block(spec.sizes, theta.dtype.itemsize)
-            if X.shape[0] >= 2 * rows:
-                runs = min(-(-X.shape[0] // rows), 4 * numba.get_num_threads())
-                self._run(spec, X.shape[0], "predict_rows", theta.dtype, out, theta, X, spec.sizes, spec.acts,
-                          spec.has_bias, rows, runs)
-                return out
+        fast = hasattr(self.trees(_work(spec, X.shape[0]))[1], "predict_rows")   # the python tree has none
+        rows = blocked.predict_block(spec.sizes, theta.dtype.itemsize) if fast else 0   # row blocks on all cores
+        if fast and X.shape[0] >= 2 * rows and X.shape[0] * _forward_work(spec) >= PARALLEL_WORK:
+            runs = min(-(-X.shape[0] // rows), 4 * numba.get_num_threads())
+            self._run(spec, X.shape[0], "predict_rows", theta.dtype, out, theta, X, spec.sizes, spec.acts,
+                      spec.has_bias, rows, runs)
+            return out
         chunk = min(PREDICT_CHUNK, X.shape[0])                 # buffers sized to the work
         self._run(spec, chunk, "predict", theta.dtype, out, theta, X, spec.sizes, spec.acts, spec.has_bias, chunk)
         return out
@@ -213,8 +212,8 @@ _SOURCE = types.SimpleNamespace(
 # | tree | starts from | swaps (component kernel → replacement) | run by |
 # |---|---|---|---|
 # | ``component`` | the kernels as written; each ``train_epochs_<opt>`` from training.train_epochs | training.LEFT_OUT[opt]: the other optimizer's update → optimizers.left_out | ``plain``; ``loops`` below speedups.SMALLEST_BLOCK_WORK |
-# | ``parallel`` | ``component`` plus ``predict_rows`` (blocked.predict_rows_parallel: inference over a data set) | speedups.SPEEDUPS: the three big sums → blocked.*_fast (blocked, all cores from PARALLEL_WORK), σ → vexp | ``loops`` from PARALLEL_WORK |
-# | ``blocked`` | ``parallel`` | speedups.SERIAL: blocked.*_blocked_parallel → blocked.*_blocked | ``loops`` in between |
+# | ``parallel`` | ``component`` | speedups.SPEEDUPS: the three big sums → blocked.*_fast (blocked, all cores from PARALLEL_WORK), σ → vexp; adds ``predict_rows`` (blocked.predict_rows_parallel) | ``loops`` from PARALLEL_WORK |
+# | ``blocked`` | ``parallel`` | speedups.SERIAL: the parallel blocked sums → their serial versions (the forward one: this machine's tile) | ``loops`` in between |
 # | member trees | kernels/ensemble.py's ``train_each`` (``train_epochs`` per member) | as ``blocked`` (members run on all cores, their sums serial) | :class:`loopnet.Ensemble` on ``loops`` (ensemble._loops_each) |
 #
 # ``python`` runs ``_SOURCE`` uncompiled (jit.python_version); ``numpy`` runs loopnet.twin.
@@ -227,9 +226,11 @@ def _component():
 
 
 TREES = {
-    # name: (the tree it starts from, the swap table, the suffix of the rebuilt kernels' names)
-    "parallel": ("component", speedups.SPEEDUPS, "fast"),
-    "blocked": ("parallel", speedups.SERIAL, "serial"),
+    # name: (the tree it starts from, the swap table, the suffix of the rebuilt kernels' names,
+    #        operations added after the swaps: a later row's swaps apply to them too)
+    "parallel": ("component", speedups.SPEEDUPS, "fast",
+                 {"predict_rows": blocked.predict_rows_parallel}),   # inference over a data set, its own prange
+    "blocked": ("parallel", speedups.SERIAL, "serial", {}),
 }
 _AS_WRITTEN = _component()
 
@@ -239,11 +240,8 @@ def tree(name: str) -> types.SimpleNamespace:
     """The kernels of the tree ``name`` (a row of :data:`TREES`, or ``component``), built on first use."""
     if name == "component":
         return _AS_WRITTEN
-    start, swaps, suffix = TREES[name]
-    kernels = dict(vars(tree(start)))
-    if name == "parallel":      # inference over a data set: its own parallel loop over row blocks
-        kernels["predict_rows"] = blocked.predict_rows_parallel
-    return types.SimpleNamespace(**swap_tree(kernels, swaps, suffix))
+    start, swaps, suffix, adds = TREES[name]
+    return types.SimpleNamespace(**swap_tree(vars(tree(start)), swaps, suffix), **adds)
 
 
 def _loops_tree(work):

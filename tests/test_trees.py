@@ -29,10 +29,11 @@ def test_parallel_tree_holds_the_blocked_parallel_sums():
         fn = getattr(t, op)
         for component, parallel in ((backward.weight_gradient, blocked.weight_gradient_blocked_parallel),
                                     (backward.hidden_error, blocked.hidden_error_blocked_parallel),
-                                    (forward.weighted_input, blocked.weighted_input_tiled_parallel)):   # this machine's tile
+                                    (forward.weighted_input, blocked.weighted_input_tiled_parallel)):
             assert reaches(fn, parallel), (op, parallel)
         assert reaches(fn, vexp.activate_layer_vexp)
     assert reaches(t.predict, blocked.weighted_input_tiled_parallel)
+    assert t.predict_rows is blocked.predict_rows_parallel
 
 
 def test_blocked_tree_holds_the_serial_blocked_sums_and_no_parallel_copy():

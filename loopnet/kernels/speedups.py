@@ -24,7 +24,9 @@ SPEEDUPS = {
     forward.activate_layer: vexp.activate_layer_vexp,
 }
 SERIAL = {
-    blocked.weighted_input_tiled_parallel: blocked.weighted_input_tiled,    # this machine's forward tile
+    # the forward tile chosen for this machine (blocked.FORWARD_TILE): the one weighted_input_fast calls, so
+    # that every swap of the table matches a kernel of the tree (jit.swap_tree refuses one that does not)
+    blocked.weighted_input_tiled_parallel: blocked.weighted_input_tiled,
     blocked.hidden_error_blocked_parallel: blocked.hidden_error_blocked,
     blocked.weight_gradient_blocked_parallel: blocked.weight_gradient_blocked,
 }
