@@ -203,10 +203,10 @@ def onnx_model(net: Network, opset: int = 17) -> Any:
 def to_onnx(net: Network, path: str | os.PathLike[str], opset: int = 17) -> str:
     """Write the network to ``path`` as an ONNX model (see :func:`onnx_model`); returns the path.
     onnxruntime runs it: ``InferenceSession(path).run(None, {"X": X})[0]`` equals ``net.forward(X)``."""
-    onnx = _need("onnx", "onnx")
     from .writing import check_target, write_file
     path = os.fspath(path)
-    check_target(path)                   # before the model is built: a FIFO or a directory is refused at once
+    check_target(path)                   # first: a FIFO or a directory is refused at once, onnx installed or not
+    _need("onnx", "onnx")
     data = onnx_model(net, opset).SerializeToString()
     write_file(path, lambda f: f.write(data))
     return path

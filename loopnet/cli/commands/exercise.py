@@ -25,7 +25,7 @@ def add_parser(sub):
                    "names such as 'delta2[1],dL/dW1[2,3]' (separate with ';' when a name holds a comma)")
     e.add_argument("--key", action="store_true", help="print the answer key instead of the worksheet")
     e.add_argument("--answers", metavar="NAME=VALUE;...", help="grade answers, e.g. 'delta2[1]=-0.22;?2=0.1'")
-    e.add_argument("--format", choices=("text", "markdown", "latex"), default="text")
+    e.add_argument("--format", choices=("text", "markdown", "latex"), default="text", help="how to print the worksheet")
     e.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout (e.g. worksheet.tex)")
     return e
 
