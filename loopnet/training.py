@@ -18,9 +18,7 @@ same way. Validation metrics are computed after the epoch with the epoch's final
 """
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 
@@ -30,6 +28,7 @@ from .kernels.loss import NO_ACCURACY
 from .kernels.training import ADAM
 from .losses import SSE
 from .options import OPTIMIZERS, TrainingOptions, batch_size_for  # noqa: F401 (re-exported)
+from .sigint import SigintScope
 WORK_PER_CALL = 2e7  # multiply-adds per compiled call when epochs are batched together
 # An epoch of more than this many multiply-adds is run as pieces of whole mini-batches, one compiled call
 # per piece: Python gets control back between pieces, so a second Ctrl-C abandons the epoch within about a
@@ -98,7 +97,7 @@ def _progress(enabled, epochs):
     return tqdm(total=epochs, unit="epoch", leave=True)
 
 
-class _CtrlC:
+class _CtrlC(SigintScope):
     """Ctrl-C during :func:`fit`: the first press asks training to stop after the epoch running
     now (so the network and the history stay consistent); a second press while an epoch is being
     computed abandons that epoch at once, putting the weights back to where it started.
@@ -110,7 +109,6 @@ class _CtrlC:
     def __init__(self):
         self.requested = False
         self.computing = False
-        self._previous = None
 
     def _handler(self, signum, frame):
         if self.requested and self.computing:
@@ -122,17 +120,6 @@ class _CtrlC:
                 sys.stderr.flush()
             except (OSError, ValueError):
                 pass
-
-    def __enter__(self):
-        if (threading.current_thread() is threading.main_thread()
-                and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
-            self._previous = signal.signal(signal.SIGINT, self._handler)
-        return self
-
-    def __exit__(self, *exc):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-        return False
 
 
 class _Clock:

@@ -12,14 +12,14 @@ Leaving the saving phase with presses counted raises KeyboardInterrupt at once: 
 """
 from __future__ import annotations
 
-import signal
 import sys
-import threading
+
+from ..sigint import SigintScope
 
 TRAINING, DEFERRED, AFTER = "training", "deferred", "after"
 
 
-class CtrlC:
+class CtrlC(SigintScope):
     """The SIGINT handler of ``loopnet train``, used as a context manager around the whole command."""
 
     def __init__(self):
@@ -27,7 +27,6 @@ class CtrlC:
         self.presses = 0
         self.pending = 0                # presses while deferred
         self.stop_requested = False
-        self._previous = None
 
     def _handler(self, signum, frame):
         self.presses += 1
@@ -51,18 +50,6 @@ class CtrlC:
         self.phase = AFTER
         if self.pending:
             raise KeyboardInterrupt
-
-    def __enter__(self):
-        if (threading.current_thread() is threading.main_thread()
-                and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
-            self._previous = signal.signal(signal.SIGINT, self._handler)
-        return self
-
-    def __exit__(self, *exc):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-            self._previous = None
-        return False
 
 
 def _say(text):
