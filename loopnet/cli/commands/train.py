@@ -102,7 +102,7 @@ def run(args):
         if importlib.util.find_spec("matplotlib") is None:
             from ...constants import install_hint
             raise UsageError(f"--plot needs matplotlib (pip install matplotlib, or {install_hint('plot')})")
-    from ...training import batch_size_for
+    from ...options import TrainingOptions
     kind, arg = args.data
     if kind == "mnist-pkl" and not args.allow_pickle:
         raise UsageError(f"--data mnist-pkl:{arg} is a Python pickle, and unpickling a file runs whatever code it "
@@ -124,12 +124,15 @@ def run(args):
     if sizes[0] != n_in or sizes[-1] != n_out:
         raise UsageError(f"--sizes {','.join(map(str, sizes))} does not fit the data: it has {n_in} inputs and "
                          f"{n_out} outputs, so the sizes must start with {n_in} and end with {n_out}")
-    epochs = d["epochs"] if args.epochs is None else args.epochs
-    lr = d["lr"] if args.lr is None else args.lr
-    batch_size = batch_size_for(getattr(args, "batch_size", d["batch_size"]), len(Xtr))  # clipped to N
-    every = args.log_every or (1 if epochs <= 50 else -(-epochs // 25))
     net = ln.Network(sizes, activation=args.activation, output_activation=args.output_activation, loss=args.loss,
                      init=args.init, seed=args.seed, dtype=args.dtype, backend=args.backend)
+    # every training option checked once, in the network's dtype, as Network.fit would (batch clipped to N)
+    options = TrainingOptions.build(len(Xtr), net.dtype, epochs=d["epochs"] if args.epochs is None else args.epochs,
+                                    lr=d["lr"] if args.lr is None else args.lr,
+                                    batch_size=getattr(args, "batch_size", d["batch_size"]), shuffle=True,
+                                    seed=args.seed, optimizer=args.optimizer, momentum=args.momentum, l2=args.l2)
+    epochs, lr, batch_size = options.epochs, options.lr, options.batch_size
+    every = args.log_every or (1 if epochs <= 50 else -(-epochs // 25))
     opt = args.optimizer + (f" momentum {args.momentum:g}" if args.momentum else "") + \
         (f", l2 {args.l2:g}" if args.l2 else "")
     print(parts.described)
@@ -139,21 +142,19 @@ def run(args):
     sys.stdout.flush()
     progress = not args.no_progress and sys.stderr.isatty()  # a bar in a log file is noise
     with CtrlC() as ctrl_c:
-        return _train_and_save(args, net, parts, epochs, lr, batch_size, every, progress, inputs, ctrl_c)
+        return _train_and_save(args, net, parts, options, every, progress, inputs, ctrl_c)
 
 
-def _train_and_save(args, net, parts, epochs, lr, batch_size, every, progress, inputs, ctrl_c):
+def _train_and_save(args, net, parts, options, every, progress, inputs, ctrl_c):
     """Train, then save at once with Ctrl-C deferred (see :mod:`loopnet.cli.signals`), then report."""
     import loopnet as ln
 
     (Xtr, Ytr), (Xte, Yte) = parts.train, parts.test
     t0 = time.perf_counter()
-    lines = _Lines(epochs, every, progress, ctrl_c)
+    lines = _Lines(options.epochs, every, progress, ctrl_c)
     hist = None
     try:
-        hist = net.fit(Xtr, Ytr, epochs=epochs, lr=lr, batch_size=batch_size, shuffle=True, seed=args.seed,
-                       optimizer=args.optimizer, momentum=args.momentum, l2=args.l2,
-                       validation_data=parts.val, progress=progress, callback=lines)
+        hist = net.fit(Xtr, Ytr, options=options, validation_data=parts.val, progress=progress, callback=lines)
         ctrl_c.defer()
     except KeyboardInterrupt:   # out of fit between its return and defer(): the weights are the last epoch's
         ctrl_c.defer()
