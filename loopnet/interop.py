@@ -234,9 +234,14 @@ def from_sklearn(mlp: Any, backend: str = "loops") -> Network:
     classifier = hasattr(mlp, "classes_")
     loss = "cross_entropy" if classifier else "quadratic"
     from .network import Network
-    return Network.from_weights([np.asarray(c).T for c in mlp.coefs_], [np.asarray(b) for b in mlp.intercepts_],
-                                activation=hidden, output_activation=output, loss=loss, backend=backend,
-                                dtype=np.asarray(mlp.coefs_[0]).dtype)
+    net = Network.from_weights([np.asarray(c).T for c in mlp.coefs_], [np.asarray(b) for b in mlp.intercepts_],
+                               activation=hidden, output_activation=output, loss=loss, backend=backend,
+                               dtype=np.asarray(mlp.coefs_[0]).dtype)
+    multilabel = output == "sigmoid" and net.sizes[-1] >= 2
+    if classifier and not multilabel:
+        from .preprocessing import Preprocessing      # the labels travel with the model: output j is classes_[j]
+        net.preprocessing = Preprocessing(np.zeros(net.sizes[0]), np.ones(net.sizes[0]), np.asarray(mlp.classes_))
+    return net
 
 
 def to_sklearn(net: Network, classes: Any = None) -> Any:
@@ -253,6 +258,9 @@ def to_sklearn(net: Network, classes: Any = None) -> Any:
     The network needs biases (scikit-learn's MLPs always have intercepts) and a hidden activation
     scikit-learn knows. ``predict_proba`` of the result equals ``net.forward`` (binary: its second
     column), ``predict`` equals ``net.predict`` mapped through ``classes`` (multilabel: a ≥ ½ per label).
+    One mapping from outputs to labels: output j is label ``classes[j]`` (default: the labels the model records,
+    ``net.preprocessing.classes``); scikit-learn keeps its labels sorted, so the output layer is reordered (two
+    labels: its logit negated) to keep every output on its label. :func:`from_sklearn` records ``classes_``.
     """
     _need("sklearn", "sklearn")
     from sklearn.neural_network import MLPClassifier, MLPRegressor
@@ -270,9 +278,13 @@ def to_sklearn(net: Network, classes: Any = None) -> Any:
         mlp = MLPClassifier(hidden_layer_sizes=tuple(net.sizes[1:-1]), activation=RENDERINGS[net.activation].sklearn)
         multilabel = out == "sigmoid" and K >= 2
         n_classes = 2 if (out == "sigmoid" and K == 1) else K
+        recorded = getattr(getattr(net, "preprocessing", None), "classes", None)
+        if classes is None and recorded is not None and not multilabel:
+            classes = recorded                            # the model's own mapping: output j is label classes[j]
         classes = np.arange(n_classes) if classes is None else np.asarray(classes)
-        if classes.shape != (n_classes,):
-            raise ValueError(f"classes has shape {classes.shape}; this network's outputs need {n_classes} labels")
+        if classes.shape != (n_classes,) or len(np.unique(classes)) != n_classes:
+            raise ValueError(f"classes {classes.tolist()!r} (shape {classes.shape}): this network's outputs need "
+                             f"{n_classes} distinct labels")
         if out == "softmax" and K == 2:
             Ws[-1] = Ws[-1][:, 1:] - Ws[-1][:, :1]
             bs[-1] = bs[-1][1:] - bs[-1][:1]
@@ -281,8 +293,16 @@ def to_sklearn(net: Network, classes: Any = None) -> Any:
             lb.fit(np.eye(K, dtype=np.int64))
             mlp.classes_ = np.arange(K)
         else:
+            # scikit-learn keeps its labels sorted (classes_[j] for its output j): the outputs follow the labels,
+            # so that output j of the network, label classes[j], stays label classes[j] in scikit-learn
             lb.fit(classes)
             mlp.classes_ = lb.classes_
+            order = np.argsort(classes, kind="stable")    # sorted position -> the network's output
+            if n_classes == 2:
+                if order[0] == 1:                         # the positive label is the network's output 0: σ(−z)
+                    Ws[-1], bs[-1] = -Ws[-1], -bs[-1]
+            else:
+                Ws[-1], bs[-1] = Ws[-1][:, order], bs[-1][order]
         mlp._label_binarizer = lb
         mlp.out_activation_ = "softmax" if out == "softmax" and K > 2 else "logistic"
     else:

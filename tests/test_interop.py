@@ -196,7 +196,7 @@ def test_to_sklearn_classes_and_errors():
     mlp = net.to_sklearn(classes=["a", "b", "c"])
     X = np.random.default_rng(2).standard_normal((8, 2))
     assert (mlp.predict(X) == np.array(["a", "b", "c"])[net.predict(X)]).all()
-    with pytest.raises(ValueError, match=r"classes has shape \(2,\); this network's outputs need 3 labels"):
+    with pytest.raises(ValueError, match=r"classes \[0, 1\] \(shape \(2,\)\): this network's outputs need 3 distinct labels"):
         net.to_sklearn(classes=[0, 1])
     with pytest.raises(ValueError, match="needs a network with biases"):
         ln.Network([2, 1], bias=False).to_sklearn()
@@ -205,3 +205,40 @@ def test_to_sklearn_classes_and_errors():
     from sklearn.neural_network import MLPClassifier
     with pytest.raises(ValueError, match="needs a fitted MLPClassifier .* no coefs_"):
         ln.Network.from_sklearn(MLPClassifier())
+
+
+# ---- one mapping from outputs to labels, through every conversion -------------------------------------
+LABELLED = [([3, 4, 1], "sigmoid", ["yes", "no"]), ([3, 4, 1], "sigmoid", [1, 0]),
+            ([3, 4, 2], "softmax", ["yes", "no"]), ([3, 4, 3], "softmax", ["c", "a", "b"]),
+            ([3, 4, 4], "softmax", [3, 0, 2, 1]), ([3, 4, 3], "softmax", ["a", "b", "c"])]
+
+
+@pytest.mark.parametrize("sizes,out,classes", LABELLED)
+def test_output_j_is_label_classes_j_in_sklearn_and_back(sizes, out, classes, tmp_path):
+    """Output j of the network is label classes[j]: scikit-learn keeps its labels sorted, so to_sklearn
+    reorders (or, for two labels, flips) the output layer to match; from_sklearn records classes_ on the model,
+    and a saved model keeps them."""
+    pytest.importorskip("sklearn")
+    from loopnet.interop import from_sklearn, to_sklearn
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, sizes[0])) * 3
+    net = ln.Network(sizes, output_activation=out, loss="cross_entropy", seed=3)
+    net.weights = [rng.normal(size=W.shape) * 2 for W in net.weights]
+    net.biases = [rng.normal(size=b.shape) for b in net.biases]
+    want = np.asarray(classes)[net.predict(X)]
+    assert len(set(want.tolist())) > 1                     # the test can tell labels apart
+    mlp = to_sklearn(net, classes=classes)
+    assert (mlp.predict(X) == want).all()
+    back = from_sklearn(mlp)
+    assert (np.asarray(back.preprocessing.classes)[back.predict(X)] == want).all()
+    back.save(tmp_path / "m.npz")
+    again = ln.load(tmp_path / "m.npz")
+    assert (np.asarray(again.preprocessing.classes)[again.predict(X)] == want).all()
+    assert (to_sklearn(again).predict(X) == want).all()    # the recorded labels are the default
+
+
+def test_to_sklearn_refuses_repeated_labels():
+    pytest.importorskip("sklearn")
+    from loopnet.interop import to_sklearn
+    with pytest.raises(ValueError, match="3 distinct labels"):
+        to_sklearn(ln.Network([2, 3, 3], output_activation="softmax", loss="cross_entropy"), classes=["a", "a", "b"])
