@@ -10,7 +10,7 @@
     loopnet train --data mnist-idx:~/data/mnist --sizes 784,30,10 --plot curves.png
     loopnet explain --example by-hand-3-2-1 --format markdown
 
-The package: :mod:`.parser` (argparse, built from the commands), :mod:`.data_specs` (what --data and the
+The package: :mod:`.parser` (the help formatter and options the commands share; :func:`build_parser` here puts them together), :mod:`.data_specs` (what --data and the
 other values mean), :mod:`.data_loading` (reading and splitting the data), :mod:`.signals` (Ctrl-C),
 :mod:`.commands` (one module per command and the :data:`~.commands.COMMANDS` table). Everything here
 imports only the standard library at the top, so ``loopnet --help`` answers at once: numba, NumPy and the
@@ -30,9 +30,21 @@ from ..constants import (ACTIVATION_NAMES, BACKEND_NAMES, DTYPE_NAMES, FORMATS, 
                          TASK_NAMES)
 from .commands import COMMANDS
 from .errors import UsageError
-from .parser import build_parser
+from .parser import _Parser, _version
 
 __all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
+
+
+def build_parser():
+    """The argparse parser of ``loopnet``: one subparser per row of :data:`~loopnet.cli.commands.COMMANDS`."""
+    parser = _Parser(prog="loopnet", description="Small fully connected networks with per-component "
+                     "backpropagation: train one, or explain one gradient step component by component.")
+    parser.add_argument("--version", action="version", version=f"loopnet {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="{" + ",".join(COMMANDS) + "}", parser_class=_Parser)
+    sub.required = True
+    for add_parser, _ in COMMANDS.values():
+        add_parser(sub)
+    return parser
 
 
 def main(argv=None):

@@ -1,5 +1,6 @@
-"""The ``loopnet`` argument parser (standard library only: building it imports nothing heavy). Each command
-adds its own subparser (``add_parser`` in :data:`loopnet.cli.commands.COMMANDS`)."""
+"""The ``loopnet`` argument parser (standard library only: building it imports nothing heavy). The
+pieces every command's subparser uses; :func:`loopnet.cli.build_parser` puts one subparser per row of
+:data:`loopnet.cli.commands.COMMANDS` under the top-level parser."""
 from __future__ import annotations
 
 import argparse
@@ -20,19 +21,6 @@ class _Help(argparse.HelpFormatter):
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit code 2 (argparse's own convention)
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def build_parser():
-    """The argparse parser of ``loopnet``: one subparser per row of :data:`~loopnet.cli.commands.COMMANDS`."""
-    from .commands import COMMANDS
-    parser = _Parser(prog="loopnet", description="Small fully connected networks with per-component "
-                     "backpropagation: train one, or explain one gradient step component by component.")
-    parser.add_argument("--version", action="version", version=f"loopnet {_version()}")
-    sub = parser.add_subparsers(dest="command", metavar="{" + ",".join(COMMANDS) + "}", parser_class=_Parser)
-    sub.required = True
-    for add_parser, _ in COMMANDS.values():
-        add_parser(sub)
-    return parser
 
 
 def _file_data_options(p, train):

@@ -157,10 +157,8 @@ def add_parser(subparsers):
     ``handler``).
 
     ``loopnet --help`` must not import numpy or numba, and importing this module does (through the
-    ``loopnet.explain`` package), so ``loopnet/cli.py`` writes the same arguments in ``build_parser``
-    and imports :func:`run` only when the command runs::
-
-        "playground": (playground.add_parser, playground.run)    # a row of loopnet.cli.commands.COMMANDS
+    ``loopnet.explain`` package), so the ``loopnet`` command declares the same arguments in
+    ``loopnet/cli/commands/playground.py`` (standard library only) and imports :func:`run` when the command runs.
     """
     p = subparsers.add_parser("playground", help="write the interactive page: edit anything, every number follows",
                               description="Write one self-contained HTML page (opens from disk, no network) in "
