@@ -82,6 +82,8 @@ def ship(dtypes=("float64", "float32"), trees=DEFAULT_TREES, out=None):
     import numba
 
     from .backends import _PYTHON, BACKENDS
+    from .jit import python_version
+    from .kernels import blocked
     from .jit import shipped
     if not shipped.BUILD_DIR:
         raise RuntimeError("ship() compiles for the build: set LOOPNET_BUILD_LEVEL and LOOPNET_BUILD_DIR")
@@ -92,7 +94,9 @@ def ship(dtypes=("float64", "float32"), trees=DEFAULT_TREES, out=None):
         name, kernels = choose(work)
 
         def op(op_name):
-            compiled, plain = getattr(kernels, op_name), getattr(_PYTHON, op_name)
+            compiled, plain = getattr(kernels, op_name), getattr(_PYTHON, op_name, None)
+            if plain is None:   # an operation of the speed layer alone (predict_rows): its own uncompiled copy
+                plain = python_version(getattr(blocked, op_name))
 
             def run(*args):
                 compiled.compile(tuple(numba.typeof(a) for a in args))
