@@ -32,7 +32,7 @@ __version__ = "0.1.0"
 # ``import loopnet`` alone (and with it ``loopnet --help``) does not pay for importing numba.
 _EXPORTS = {
     "ACTIVATIONS": "activations", "BACKENDS": "backends", "explain": "explain", "gradcheck": "gradcheck",
-    "exercise": "explain",
+    "exercise": "explain", "playground": "explain.playground",
     "ModelFileError": "io", "load": "io", "LOSSES": "losses", "INITS": "network", "Gradients": "network",
     "Network": "network", "plot_history": "plotting", "plot_network": "plotting",  # matplotlib only when called
     "History": "training", "TrainingDiverged": "training", "step_into": "debug",
@@ -40,7 +40,7 @@ _EXPORTS = {
 }
 
 __all__ = ["Network", "Ensemble", "MembersDiverged", "Gradients", "History", "TrainingDiverged", "ModelFileError", "load",
-           "gradcheck", "explain", "exercise", "step_into", "plot_network", "plot_history", "ACTIVATIONS", "LOSSES", "BACKENDS",
+           "gradcheck", "explain", "exercise", "playground", "step_into", "plot_network", "plot_history", "ACTIVATIONS", "LOSSES", "BACKENDS",
            "INITS", "__version__"]
 
 
