@@ -5,7 +5,7 @@ Each run is a fresh process with its own empty HOME (so an empty user cache):
 
 | run | what it shows |
 |---|---|
-| OR-gate fit, float64 and float32, defaults (+ predict, gradients) | compiles zero kernels: all come from the wheel |
+| OR-gate fit, float64 and float32, defaults (+ predict, gradients), and a 256-256-10 fit with batches of 64 and a forward over 2,048 rows (the parallel tree) | compiles zero kernels: all come from the wheel |
 | the same with LOOPNET_KERNELS=host | compiles for this CPU (today's first run); same numbers to 1e-12 (float64) |
 | ``loopnet train --data digits`` from the wheel, then again (warm) | no compile notice |
 | ``loopnet train --data digits`` with LOOPNET_KERNELS=host | the cold time the wheel saves |
@@ -29,7 +29,15 @@ from loopnet import datasets
 from numba.core.registry import CPUDispatcher
 X, Y = datasets.logic_gate("or")
 out = {"file": ln.__file__, "level": ln.jit.shipped.LEVEL}
+PARALLEL = sys.argv[1:] == ["parallel"]
 for dtype in ("float64", "float32"):
+    if PARALLEL:   # the parallel tree: a 256-256-10 net with mini-batches of 64, inference over a data set
+        rng = np.random.default_rng(0)
+        Xb, Yb = rng.random((128, 256)), np.eye(10)[rng.integers(0, 10, 128)]
+        big = ln.Network([256, 256, 10], seed=0, dtype=dtype)
+        big.fit(Xb, Yb, epochs=1, batch_size=64)
+        out[dtype] = [big.params.astype(float).tolist(), big.forward(rng.random((2048, 256))).tolist(), 0.0]
+        continue
     net = ln.Network([2, 2, 1], seed=0, dtype=dtype)
     net.fit(X, Y)
     g = net.gradients(X, Y)
@@ -53,6 +61,19 @@ def run(argv, home, **env):
     return proc, wall
 
 
+def compare(a, b, failures, what):
+    """Shipped (a) against host-compiled (b) numbers: float64 to 1e-12, float32 to 1e-4 (relative to the scale)."""
+    import numpy as np
+    for dtype, tol in (("float64", 1e-12), ("float32", 1e-4)):
+        for name, x, y in zip(("params", "predict", "loss"), a[dtype], b[dtype]):
+            x, y = np.asarray(x, float), np.asarray(y, float)
+            diff = float(np.max(np.abs(x - y))) if x.size else 0.0
+            print(f"wheel check: {what}, {dtype} {name}: shipped vs host code differ by at most {diff:.3g}"
+                  f"{' (bitwise equal)' if np.array_equal(x, y) else ''}")
+            if not diff <= tol * max(1.0, float(np.max(np.abs(y))) if y.size else 1.0):
+                failures.append(f"{what}: {dtype} {name} differ by {diff} > {tol}")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="loopnet-wheel-check-")
     py = sys.executable
@@ -74,15 +95,18 @@ def main():
     b = json.loads(host.stdout.splitlines()[-1])
     print(f"wheel check: the same, compiled for this CPU (LOOPNET_KERNELS=host): {t_host:.2f} s wall, "
           f"{b['compiled']} kernels compiled")
-    import numpy as np
-    for dtype, tol in (("float64", 1e-12), ("float32", 1e-5)):
-        for name, x, y in zip(("params", "predict", "loss"), a[dtype], b[dtype]):
-            x, y = np.asarray(x, float), np.asarray(y, float)
-            diff = float(np.max(np.abs(x - y))) if x.size else 0.0
-            print(f"wheel check: {dtype} {name}: shipped vs host code differ by at most {diff:.3g}"
-                  f"{' (bitwise equal)' if np.array_equal(x, y) else ''}")
-            if not diff <= tol:
-                failures.append(f"{dtype} {name} differ by {diff} > {tol}")
+    compare(a, b, failures, "OR gate")
+
+    par, t_par = run([py, "-c", FIT, "parallel"], os.path.join(tmp, "home-parallel"))
+    c = json.loads(par.stdout.splitlines()[-1])
+    print(f"wheel check: the parallel tree (256-256-10, batches of 64; forward over 2,048 rows), cold process from "
+          f"the wheel: {t_par:.2f} s wall, {c['compiled']} kernels compiled, {c['loaded']} loaded")
+    if c["compiled"] != 0 or "compiling" in par.stderr:
+        failures.append(f"{c['compiled']} kernels of the parallel tree compiled on the shipped path:\n"
+                        f"{par.stderr[-2000:]}")
+    hpar, t_hpar = run([py, "-c", FIT, "parallel"], os.path.join(tmp, "home-parallel-host"), LOOPNET_KERNELS="host")
+    print(f"wheel check: the same, compiled for this CPU: {t_hpar:.2f} s wall")
+    compare(c, json.loads(hpar.stdout.splitlines()[-1]), failures, "parallel tree")
 
     loopnet = os.path.join(os.path.dirname(py), "loopnet")
     digits = [loopnet, "train", "--data", "digits", "--sizes", "64,30,10", "--epochs", "30",

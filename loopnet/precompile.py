@@ -9,7 +9,7 @@ a container image, a CI cache, the workers of a Dask cluster (``client.run(compi
 |---|---|---|
 | ``component`` | every layer below the speed layer's thresholds (the logic gates, tiny nets) | yes |
 | ``blocked`` | a layer of 1,024 to 4e6 multiply-adds per batch (digits, MNIST with mini-batches of 10) | yes |
-| ``parallel`` | a layer of 4e6 multiply-adds per batch or more (784-256 with mini-batches of 64) | with ``--all`` |
+| ``parallel`` | a layer of 4e6 multiply-adds per batch or more (784-256 with mini-batches of 64), and inference over a data set | with ``--all`` (a wheel carries all three) |
 
 Each tree is compiled by running every operation on it once (fit with SGD and Adam, forward,
 loss and accuracy, gradients, step) on a small network whose largest layer reaches that tree.
@@ -37,6 +37,7 @@ PROBES = {
     "parallel": ([256, 256, 10], 64),
 }
 DEFAULT_TREES = ("component", "blocked")
+SHIPPED_TREES = ("component", "blocked", "parallel")   # what a wheel carries: every tree a default run may reach
 
 
 def compile_kernels(dtypes=("float64",), trees=DEFAULT_TREES, out=None):
@@ -64,6 +65,9 @@ def compile_kernels(dtypes=("float64",), trees=DEFAULT_TREES, out=None):
                 net = Network(sizes, dtype=dtype)
                 net.fit(X, Y, epochs=1, batch_size=batch, optimizer=optimizer)
             net.forward(X)
+            if tree == "parallel":   # inference over a data set: predict_rows needs two row blocks or more
+                from .kernels.blocked import predict_block
+                net.forward(rng.random((2 * predict_block(sizes, np.dtype(dtype).itemsize), sizes[0])))
             net.evaluate(X, Y)
             net.step(X, Y, lr=0.1)
             times[tree, dtype] = time.perf_counter() - t
@@ -73,7 +77,7 @@ def compile_kernels(dtypes=("float64",), trees=DEFAULT_TREES, out=None):
     return times
 
 
-def ship(dtypes=("float64", "float32"), trees=DEFAULT_TREES, out=None):
+def ship(dtypes=("float64", "float32"), trees=SHIPPED_TREES, out=None):
     """Compile the default trees for the build's CPU level into the build directory, running nothing compiled.
 
     Every kernel call of :func:`compile_kernels` compiles the compiled kernel for the call's argument types
