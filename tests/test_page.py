@@ -365,19 +365,19 @@ def test_pages_are_under_budget_and_fetch_nothing():
 def test_playground_command_writes_the_page(tmp_path, capsys):
     import argparse
 
-    from loopnet.explain import playground as pg
+    from loopnet.cli.commands.playground import add_parser, run
     parser = argparse.ArgumentParser(prog="loopnet")
-    pg.add_parser(parser.add_subparsers(dest="command"))
+    add_parser(parser.add_subparsers(dest="command"))
     for argv, sizes in ((["--example", "mazur-2-2-2"], [2, 2, 2]), (["--sizes", "2-3-1", "--activation", "tanh"], [2, 3, 1])):
         out = tmp_path / "p.html"
         args = parser.parse_args(["playground", *argv, "--out", str(out)])
-        assert args.handler(args) == 0
+        assert run(args) == 0
         assert "wrote" in capsys.readouterr().out
         page = out.read_text(encoding="utf-8")
         data = json.loads(re.search(r'<script id="data" type="application/json">(.*?)</script>', page, re.S).group(1))
         assert data["net"]["sizes"] == sizes
     args = parser.parse_args(["playground", "--sizes", "2-x-1", "--out", str(tmp_path / "q.html")])
-    assert args.handler(args) == 2 and "loopnet playground:" in capsys.readouterr().err
+    assert run(args) == 2 and "loopnet playground:" in capsys.readouterr().err
 
 
 def test_jupyter_shows_the_page_inline():

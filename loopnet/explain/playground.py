@@ -13,7 +13,7 @@ headless Chromium and compare it with the kernels, with ``Network.fit`` and with
 | :func:`playground` | the page for a network and data (or a worked example, or random weights for ``sizes``) |
 | :func:`render` | the page for a :class:`~loopnet.explain.Derivation` (``d.to_html()``) |
 | :func:`notebook_html` | the same page in an iframe, for Jupyter (``d._repr_html_()``) |
-| :func:`add_parser`, :func:`run` | the ``loopnet playground`` command |
+| :func:`run` | the ``loopnet playground`` command's work (its arguments: ``loopnet/cli/commands/playground.py``) |
 
 Size budget: :data:`BUDGET_BYTES` (a test keeps every page the tests build under it).
 """
@@ -152,31 +152,6 @@ def notebook_html(d, height=820):
 
 
 # ---- loopnet playground ------------------------------------------------------------------------
-def add_parser(subparsers):
-    """Add ``loopnet playground`` to an argparse ``subparsers`` (``run`` is its handler, also set as
-    ``handler``).
-
-    ``loopnet --help`` must not import numpy or numba, and importing this module does (through the
-    ``loopnet.explain`` package), so the ``loopnet`` command declares the same arguments in
-    ``loopnet/cli/commands/playground.py`` (standard library only) and imports :func:`run` when the command runs.
-    """
-    p = subparsers.add_parser("playground", help="write the interactive page: edit anything, every number follows",
-                              description="Write one self-contained HTML page (opens from disk, no network) in "
-                              "which every number of a gradient step is recomputed when you edit an input, a "
-                              "weight, the learning rate, the activations or the loss; it also trains.")
-    g = p.add_mutually_exclusive_group()
-    g.add_argument("--example", choices=list(we.EXAMPLES), help="start from a worked example (default: the OR gate)")
-    g.add_argument("--sizes", help="start from a new network with random weights, e.g. 2-4-1 or 2,4,1")
-    p.add_argument("--activation", default="sigmoid", help="hidden activation with --sizes (default sigmoid)")
-    p.add_argument("--output-activation", default="sigmoid", help="output activation with --sizes")
-    p.add_argument("--loss", default="mse", help="loss with --sizes (default mse)")
-    p.add_argument("--lr", type=float, default=0.5, help="learning rate with --sizes (default 0.5)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random weights with --sizes")
-    p.add_argument("--out", "-o", default="playground.html", help="file to write (default playground.html)")
-    p.set_defaults(handler=run)
-    return p
-
-
 def run(args, out=None):
     """Handler of ``loopnet playground``: write the page, print where, return 0 (2 with a one-line error)."""
     import sys
@@ -220,4 +195,4 @@ __PAGE__
 </html>
 """
 
-__all__ = ["playground", "render", "page_data", "notebook_html", "add_parser", "run", "BUDGET_BYTES"]
+__all__ = ["playground", "render", "page_data", "notebook_html", "run", "BUDGET_BYTES"]
