@@ -9,6 +9,7 @@ LOSS_NAMES = ("mse", "quadratic", "sse", "cross_entropy")
 OPTIMIZER_NAMES = ("sgd", "adam")
 BACKEND_NAMES = ("loops", "plain", "numpy", "python")
 DTYPE_NAMES = ("float64", "float32")
+READINGS = ("lesson", "full")      # how explain reads a step: the lesson, or every component
 INIT_NAMES = ("scaled", "normal", "xavier", "he")
 GATE_NAMES = ("xor", "or", "and", "nand")
 FORMATS = ("text", "markdown", "latex", "html")

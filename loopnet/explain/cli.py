@@ -13,7 +13,6 @@ from .. import worked_examples as we
 
 FORMATS = ("text", "markdown", "latex", "html")
 EXAMPLE_OPTIONS = {"lr", "format", "focus", "full", "out", "example", "expand_paths", "reading"}
-READINGS = ("lesson", "full")
 
 
 def _floats(text, arg):

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from ..activations import BY_CODE as ACT_BY_CODE, SOFTMAX
+from ..constants import READINGS
 from ..losses import CROSS_ENTROPY, MSE, QUADRATIC, SSE
 from .names import parse_focus, resolve
 from .nodes import (Big, Code, D, Eq, Frac, Func, Group, Heading, Mat, Num, Op, P, Pow, Sym, Table, Title,
@@ -24,7 +25,6 @@ MAX_MATRIX = 8      # the matrix form is written with numbers when no matrix has
 MAX_MATRIX_COLUMNS = 6  # and the two factors side by side have at most this many columns
 MAX_LESSON = 256    # N × (number of weights) up to which the lesson is the default reading,
 MAX_LESSON_WIDTH = 6  # with no layer wider than this (its matrices are written out with numbers)
-READINGS = ("lesson", "full")
 
 
 def _frac(den, numer=1):

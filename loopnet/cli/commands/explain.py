@@ -1,7 +1,7 @@
 """``loopnet explain``: one gradient-descent step as the chain-rule products it is."""
 from __future__ import annotations
 
-from ...constants import ACTIVATION_NAMES, FORMATS, LOSS_NAMES, OUTPUT_ACTIVATION_NAMES
+from ...constants import ACTIVATION_NAMES, FORMATS, LOSS_NAMES, OUTPUT_ACTIVATION_NAMES, READINGS
 from ..data_specs import _number
 from ..errors import UsageError
 from ..parser import _Help
@@ -32,7 +32,7 @@ def add_parser(sub):
                    "uses its source's)")
     e.add_argument("--focus", metavar="NAME", help="only what computes or feeds one quantity, neuron or layer: "
                    "'dL/dW1[2,3]', 'neuron 1[2]', 'layer 2'")
-    e.add_argument("--reading", choices=("lesson", "full"), default=None,
+    e.add_argument("--reading", choices=READINGS, default=None,
                    help="lesson (each equation in component and vector form with the numbers and what they "
                    "say; the default for a small network) or full (every component of every equation)")
     e.add_argument("--full", action="store_true", help="the whole derivation even when it is long")
