@@ -53,11 +53,6 @@ def _work(spec, rows):
                                                   for l in range(1, len(spec.sizes)))
 
 
-def _forward_work(spec):
-    """Multiply-adds of one example's forward pass, Σ_l n_l n_{l−1}."""
-    return sum(int(spec.sizes[l]) * int(spec.sizes[l - 1]) for l in range(1, len(spec.sizes)))
-
-
 def _weights(sw, theta, X):
     """The sample weights s_n (N,) in θ's dtype; ones when none are given (checked by the caller)."""
     return np.ones(X.shape[0], dtype=theta.dtype) if sw is None else sw
@@ -119,10 +114,8 @@ class LoopBackend:
 
     def predict(self, theta, X, spec):
         out = np.empty((X.shape[0], int(spec.sizes[-1])), dtype=theta.dtype)
-        fast = hasattr(self.trees(_work(spec, X.shape[0]))[1], "predict_rows")   # the python tree has none
-        rows = blocked.predict_block(spec.sizes, theta.dtype.itemsize) if fast else 0   # row blocks on all cores
-        if fast and X.shape[0] >= 2 * rows and X.shape[0] * _forward_work(spec) >= PARALLEL_WORK:
-            runs = min(-(-X.shape[0] // rows), 4 * numba.get_num_threads())
+        if hasattr(self.trees(_work(spec, X.shape[0]))[1], "predict_rows"):   # the speed layer's trees
+            rows, runs = blocked.predict_plan(spec.sizes, theta.dtype.itemsize, X.shape[0], numba.get_num_threads())
             self._run(spec, X.shape[0], "predict_rows", theta.dtype, out, theta, X, spec.sizes, spec.acts,
                       spec.has_bias, rows, runs)
             return out
@@ -212,7 +205,7 @@ _SOURCE = types.SimpleNamespace(
 # | tree | starts from | swaps (component kernel → replacement) | run by |
 # |---|---|---|---|
 # | ``component`` | the kernels as written; each ``train_epochs_<opt>`` from training.train_epochs | training.LEFT_OUT[opt]: the other optimizer's update → optimizers.left_out | ``plain``; ``loops`` below speedups.SMALLEST_BLOCK_WORK |
-# | ``parallel`` | ``component`` | speedups.SPEEDUPS: the three big sums → blocked.*_fast (blocked, all cores from PARALLEL_WORK), σ → vexp; adds ``predict_rows`` (blocked.predict_rows_parallel) | ``loops`` from PARALLEL_WORK |
+# | ``parallel`` | ``component`` | speedups.SPEEDUPS: the three big sums → blocked.*_fast (blocked, all cores from PARALLEL_WORK), σ → vexp; adds ``predict_rows`` (blocked.predict_rows_parallel: forward over a data set, row blocks on all cores from blocked.PREDICT_PARALLEL_WORK; the ``blocked`` tree shares it) | ``loops`` from PARALLEL_WORK; ``loops``' forward wherever a layer reaches speedups.SMALLEST_BLOCK_WORK |
 # | ``blocked`` | ``parallel`` | speedups.SERIAL: the parallel blocked sums → their serial versions (the forward one: this machine's tile) | ``loops`` in between |
 # | member trees | kernels/ensemble.py's ``train_each`` (``train_epochs`` per member) | as ``blocked`` (members run on all cores, their sums serial) | :class:`loopnet.Ensemble` on ``loops`` (ensemble._loops_each) |
 #

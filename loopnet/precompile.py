@@ -64,10 +64,7 @@ def compile_kernels(dtypes=("float64",), trees=DEFAULT_TREES, out=None):
             for optimizer in ("sgd", "adam"):
                 net = Network(sizes, dtype=dtype)
                 net.fit(X, Y, epochs=1, batch_size=batch, optimizer=optimizer)
-            net.forward(X)
-            if tree == "parallel":   # inference over a data set: predict_rows needs two row blocks or more
-                from .kernels.blocked import predict_block
-                net.forward(rng.random((2 * predict_block(sizes, np.dtype(dtype).itemsize), sizes[0])))
+            net.forward(X)           # on the blocked and parallel trees: predict_rows (blocked.predict_plan)
             net.evaluate(X, Y)
             net.step(X, Y, lr=0.1)
             times[tree, dtype] = time.perf_counter() - t

@@ -194,7 +194,7 @@ def _network_arrays(sizes, hidden, output, bias, dtype, seed):
 @pytest.mark.parametrize("parallel", [False, True])
 @pytest.mark.parametrize("tile", sorted(blocked.FORWARD_TILES))
 def test_predict_rows_equals_component_predict(dtype, parallel, tile):
-    """Every remainder of the row block (rows = 4 and 8; N = 1 .. 2·rows + 3), 1–3 runs, each forward tile
+    """Every remainder of the row block (rows = 1, 4, 5 and 8; N = 1 .. 2·rows + 3), 1–3 runs, each forward tile
     forced in turn, hidden and output activations including softmax, with and without biases:
     predict_rows gives forward.predict's numbers (the component kernels z = Wa + b and a = σ(z))."""
     fn = blocked.predict_rows_parallel if parallel else blocked.predict_rows
@@ -203,7 +203,7 @@ def test_predict_rows_equals_component_predict(dtype, parallel, tile):
     rng = np.random.default_rng(7)
     for (sizes, hidden, output), bias in itertools.product(ROWS_NETS, (True, False)):
         theta, spec = _network_arrays(sizes, hidden, output, bias, dtype, seed=len(sizes))
-        for rows in (4, 8):
+        for rows in (1, 4, 5, 8):
             for N in range(1, 2 * rows + 4):
                 X = np.ascontiguousarray(rng.standard_normal((N, sizes[0])), dtype=dtype)
                 ref = np.full((N, sizes[-1]), np.nan, dtype)
@@ -218,6 +218,41 @@ def test_predict_rows_equals_component_predict(dtype, parallel, tile):
 def jit_variant(fn, swaps, suffix):
     from loopnet.jit import variant
     return variant(fn, swaps, suffix)
+
+
+@pytest.mark.parametrize("sizes", [[2, 2, 1], [64, 30, 10], [784, 30, 10], [784, 256, 256, 10], [1, 4_000_000, 1]])
+@pytest.mark.parametrize("itemsize", [4, 8])
+@pytest.mark.parametrize("threads", [1, 2, 16])
+def test_predict_plan_rows_and_runs(sizes, itemsize, threads):
+    """predict_plan's rules hold for every data-set size: a block has at least one row and at most N (and at most
+    predict_block's), whole blocks of 4 where there is room, the runs' buffers within PREDICT_BUFFER_BYTES, one
+    run below PREDICT_PARALLEL_WORK, never more runs than blocks or 4 per thread."""
+    per_row = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    row_bytes = 2 * itemsize * sum(sizes)
+    for N in (1, 3, 4, 7, 20, 47, 300, 1797, 10_000, 60_000):
+        rows, runs = blocked.predict_plan(sizes, itemsize, N, threads)
+        assert 1 <= rows <= min(N, blocked.predict_block(sizes, itemsize)), (N, rows)
+        assert rows % 4 == 0 or rows == N or rows * row_bytes * 2 > blocked.PREDICT_BUFFER_BYTES, (N, rows)
+        assert runs * rows * row_bytes <= max(blocked.PREDICT_BUFFER_BYTES, rows * row_bytes)
+        assert 1 <= runs <= min(-(-N // rows), 4 * threads)
+        if N * per_row < blocked.PREDICT_PARALLEL_WORK:
+            assert runs == 1
+    assert blocked.predict_plan([64, 30, 10], 8, 1797, 2, l2_bytes=512 * 1024) == (112, 8)   # the docstring's example
+    assert blocked.predict_plan([1, 4_000_000, 1], 8, 1, 2) == (1, 1)     # one example through a very wide layer
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_loops_forward_on_small_data_sets_equals_plain_and_twin(dtype):
+    """From one example to a few hundred, the loops backend's forward (predict_rows over predict_plan's blocks,
+    on one core or all) gives the component kernels' and the twin's numbers."""
+    sizes = [64, 30, 10]
+    rng = np.random.default_rng(9)
+    nets = {b: ln.Network(sizes, dtype=dtype, backend=b, seed=4) for b in ("loops", "plain", "numpy")}
+    for N in (1, 2, 5, 16, 47, 48, 300):
+        X = rng.random((N, sizes[0]))
+        f = {b: net.forward(X) for b, net in nets.items()}
+        np.testing.assert_allclose(f["loops"], f["plain"], **TOL[dtype], err_msg=f"N={N}")
+        np.testing.assert_allclose(f["loops"], f["numpy"], **TOL[dtype], err_msg=f"N={N}")
 
 
 def test_predict_block_fits_half_the_l2():

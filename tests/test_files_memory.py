@@ -197,7 +197,8 @@ def test_forward_and_evaluate_buffers_are_sized_to_the_batch(monkeypatch):
     if hasattr(b, "_run"):     # backends that pick a kernel tree per call
         real_run = b._run
         monkeypatch.setattr(b, "_run", lambda spec, rows, op, dtype, *a: (
-            seen.append(a[-1]) if op in ("predict", "evaluate") else None, real_run(spec, rows, op, dtype, *a))[1])
+            seen.append(a[-1]) if op in ("predict", "evaluate") else seen.append(a[-2]) if op == "predict_rows"
+            else None, real_run(spec, rows, op, dtype, *a))[1])
     else:
         for name in ("predict", "evaluate"):
             real = getattr(b.k, name)
@@ -206,7 +207,10 @@ def test_forward_and_evaluate_buffers_are_sized_to_the_batch(monkeypatch):
     n.forward([0.1, 0.2, 0.3])
     n.evaluate(np.ones((3, 3)), np.ones((3, 1)))
     n.forward(np.ones((1000, 3)))
-    assert seen == [1, 3, backends.PREDICT_CHUNK]
+    n.forward(np.ones((20, 3)))
+    # 1,000 rows: the speed layer's row blocks of 256 (blocked.predict_plan, capped by predict_block);
+    # 20 rows: the component forward's chunk of 20. Never more rows than given.
+    assert seen == [1, 3, 256, 20]
 
 
 WIDE_FORWARD = """

@@ -323,13 +323,40 @@ predict_rows_parallel = parallel_kernel(predict_rows, "predict_rows_parallel")
 
 
 def predict_block(sizes, itemsize, l2_bytes=None):
-    """Rows per block of :func:`predict_rows`: a block's a^{l−1}, z^l and a^l of its widest layer in half the
-    L2 cache (so they stay there from one layer to the next), a multiple of 4 from 8 to 256.
+    """The largest row block of :func:`predict_rows`: a block's a^{l−1}, z^l and a^l of its widest layer in half
+    the L2 cache (so they stay there from one layer to the next), a multiple of 4 from 8 to 256.
     Example: W6 (784-256-256-10) in float64 with a 512 KiB L2: 256 KiB / (8 · (784 + 2·256)) → 24 rows."""
     l2 = target.L2_BYTES if l2_bytes is None else l2_bytes
     widest = max(int(sizes[l - 1]) + 2 * int(sizes[l]) for l in range(1, len(sizes)))
     rows = (l2 // 2) // (itemsize * widest)
     return int(min(256, max(8, rows - rows % 4)))
+
+
+# How :func:`predict_rows` is run over N examples (the measurements: docs/benchmarks.md, "Measurements behind
+# the constants"):
+#
+# | choice | rule | why |
+# |---|---|---|
+# | rows per block | N / (8 · threads), at least :data:`PREDICT_BLOCK_WORK` multiply-adds and 8 rows, at most :func:`predict_block` and N | enough blocks to keep every core busy to the end, each big enough to amortise its start |
+# | blocks on all cores | from :data:`PREDICT_PARALLEL_WORK` multiply-adds over the data set | below it one fork/join of the thread team costs more than the second core saves |
+PREDICT_BLOCK_WORK = 30_000
+PREDICT_PARALLEL_WORK = 100_000
+PREDICT_BUFFER_BYTES = 64 * 2 ** 20   # z and a of every run's block, at most (a very wide layer gets fewer rows)
+
+
+def predict_plan(sizes, itemsize, N, threads, l2_bytes=None):
+    """(rows per block, runs) for :func:`predict_rows` over N examples on ``threads`` threads (the table above):
+    never more rows than N, and the runs' buffers (runs · rows · 2 Σ_{l=0}^{L} n_l numbers) within PREDICT_BUFFER_BYTES.
+    Example: 64-30-10 (2,220 multiply-adds per example) over 1,797 rows on 2 threads → (112, 8)."""
+    per_row = sum(int(sizes[l]) * int(sizes[l - 1]) for l in range(1, len(sizes)))
+    row_bytes = 2 * itemsize * sum(int(n) for n in sizes)   # layout.batch_buffers: z and a, B · Σ_l n_l each
+    fewest = max(8, -(-PREDICT_BLOCK_WORK // per_row))
+    fewest += -fewest % 4
+    rows = min(predict_block(sizes, itemsize, l2_bytes), max(fewest, N // (8 * threads)))
+    rows = max(1, min(rows - rows % 4, N, PREDICT_BUFFER_BYTES // row_bytes))
+    blocks = -(-N // rows)
+    runs = 1 if N * per_row < PREDICT_PARALLEL_WORK else min(blocks, 4 * threads)
+    return rows, max(1, min(runs, PREDICT_BUFFER_BYTES // (rows * row_bytes)))
 
 
 # ---- which version runs: by the layer's multiply-adds per batch (the table above) ----------------
