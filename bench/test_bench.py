@@ -91,14 +91,17 @@ def dataset(wid, dtype, timed=None):
 
 def cores_used(impl, sizes, B, op="train_epoch"):
     """Cores the loops backend computes on: all of numba's threads once a layer reaches PARALLEL_WORK
-    (predict: once the data set's forward pass does)."""
+    (predict: as many as blocked.predict_plan gives the data set runs)."""
     import numba
     from loopnet.jit import PARALLEL_WORK
+    from loopnet.kernels import blocked
+    if impl != "loops":
+        return 1
     if op == "predict":
-        work = B * sum(sizes[l] * sizes[l - 1] for l in range(1, len(sizes)))
-    else:
-        work = B * max(sizes[l] * sizes[l - 1] for l in range(1, len(sizes)))
-    return numba.get_num_threads() if impl == "loops" and work >= PARALLEL_WORK else 1
+        _, runs = blocked.predict_plan(sizes, 8, B, numba.get_num_threads())
+        return min(runs, numba.get_num_threads())
+    work = B * max(sizes[l] * sizes[l - 1] for l in range(1, len(sizes)))
+    return numba.get_num_threads() if work >= PARALLEL_WORK else 1
 
 
 def flops_per_example(sizes):

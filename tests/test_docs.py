@@ -38,6 +38,7 @@ NOT_RUN = {  # command prefix → why the test does not run it
     "python3 -m pytest": "the test suite or the benchmarks themselves (CI runs them)",
     "NUMBA_CACHE_DIR=$(mktemp -d) python3 -m pytest": "the benchmarks (CI's bench leg)",
     "python3 -m loopnet.bench report": "needs results.json from a benchmark run",
+    "python3 -m loopnet.bench run": "the benchmarks themselves (minutes); tests/test_bench_run.py runs it on a miniature table",
     "loopnet train --data mnist-idx:": "needs the four MNIST files, which are never downloaded",
     "loopnet compile --dtype float64,float32 --all": "compiles every kernel (minutes); tests/test_compile.py runs it",
     "dask ": "starts a Dask scheduler or workers (tests/test_dask.py uses a LocalCluster)",

@@ -337,7 +337,7 @@ def predict_block(sizes, itemsize, l2_bytes=None):
 #
 # | choice | rule | why |
 # |---|---|---|
-# | rows per block | N / (8 · threads), at least :data:`PREDICT_BLOCK_WORK` multiply-adds and 8 rows, at most :func:`predict_block` and N | enough blocks to keep every core busy to the end, each big enough to amortise its start |
+# | rows per block | on all cores: N / (8 · threads), at least :data:`PREDICT_BLOCK_WORK` multiply-adds and 8 rows; on one core: :func:`predict_block`'s; at most :func:`predict_block` and N | enough blocks to keep every core busy to the end, each big enough to amortise its start; on one core as few blocks as the cache allows, since each block reads every W^l again (784-100-10 over 10 rows as 8 + 2: W^1 from L3 twice) |
 # | blocks on all cores | from :data:`PREDICT_PARALLEL_WORK` multiply-adds over the data set | below it one fork/join of the thread team costs more than the second core saves |
 PREDICT_BLOCK_WORK = 30_000
 PREDICT_PARALLEL_WORK = 100_000
@@ -352,8 +352,13 @@ def predict_plan(sizes, itemsize, N, threads, l2_bytes=None):
     row_bytes = 2 * itemsize * sum(int(n) for n in sizes)   # layout.batch_buffers: z and a, B · Σ_l n_l each
     fewest = max(8, -(-PREDICT_BLOCK_WORK // per_row))
     fewest += -fewest % 4
-    rows = min(predict_block(sizes, itemsize, l2_bytes), max(fewest, N // (8 * threads)))
-    rows = max(1, min(rows - rows % 4, N, PREDICT_BUFFER_BYTES // row_bytes))
+    largest = predict_block(sizes, itemsize, l2_bytes)
+    if N * per_row < PREDICT_PARALLEL_WORK:          # one core: blocks as large as the cache allows (each block
+        rows = largest                               # reads every W^l once more)
+    else:
+        rows = min(largest, max(fewest, N // (8 * threads)))
+        rows -= rows % 4
+    rows = max(1, min(rows, N, PREDICT_BUFFER_BYTES // row_bytes))
     blocks = -(-N // rows)
     runs = 1 if N * per_row < PREDICT_PARALLEL_WORK else min(blocks, 4 * threads)
     return rows, max(1, min(runs, PREDICT_BUFFER_BYTES // (rows * row_bytes)))

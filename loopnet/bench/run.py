@@ -1,0 +1,67 @@
+"""``python -m loopnet.bench run``: every implementation of the benchmark table in its own process.
+
+On a machine with few cores, implementations that share one process also share its thread pools:
+numba's (TBB), OpenBLAS's, PyTorch's (OpenMP) and XLA's each keep threads alive, and some of them
+spin for a while after their work, on the cores the next implementation times. Measured on the
+2-core EPYC (docs/benchmarks.md): the loops backend's W6 forward over 10,000 rows took 190 ms with
+every peer loaded in the same process and 108 ms alone. A user's program runs one of them; so does
+each process here.
+
+| step | what runs |
+|---|---|
+| one process per implementation | ``python -m pytest <bench>/test_bench.py -k <impl>`` (plus ``--quick`` and any extra pytest arguments), each writing its own pytest-benchmark JSON |
+| one process for the ensemble table | ``<bench>/test_bench_ensemble.py`` (its rows compare Ensemble layouts, not libraries) |
+| merge | one JSON: the first process's machine description (the loops process: threading layer, tiles, peaks) and every process's benchmarks, each marked with its process |
+
+The merged file is what ``python -m loopnet.bench report`` reads; ratios are still taken within one run
+of this command, on one machine, minutes apart.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+from .report import ORDER
+
+
+def run(out, bench_dir="bench", impls=ORDER, quick=False, extra=(), ensemble=True):
+    """Run the benchmark table implementation by implementation (the table above); write the merged JSON to ``out``."""
+    if not os.path.isfile(os.path.join(bench_dir, "test_bench.py")):
+        raise FileNotFoundError(f"bench_dir: {bench_dir!r} has no test_bench.py; run from a loopnet source tree "
+                                "(the benchmarks are not installed with the package) or pass --bench DIR")
+    unknown = [impl for impl in impls if impl not in ORDER]
+    if unknown or not impls:
+        raise ValueError(f"impls: {', '.join(map(repr, unknown)) or 'none'} given; expected one or more of {', '.join(ORDER)}")
+    jobs = [(impl, [os.path.join(bench_dir, "test_bench.py"), "-k", impl]) for impl in impls]
+    if ensemble:
+        jobs.append(("ensemble", [os.path.join(bench_dir, "test_bench_ensemble.py")]))
+    merged = None
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, args in jobs:
+            path = os.path.join(tmp, f"{name}.json")
+            cmd = [sys.executable, "-m", "pytest", *args, "-q", "-p", "no:cacheprovider",
+                   f"--benchmark-json={path}", *(["--quick"] if quick else []), *extra]
+            print("loopnet bench run:", " ".join(cmd), file=sys.stderr, flush=True)
+            code = subprocess.call(cmd)
+            if code not in (0, 5):        # 5: pytest collected nothing (an implementation not installed, or not in --quick)
+                raise RuntimeError(f"the {name} benchmarks failed (pytest exit code {code}): {' '.join(cmd)}")
+            if not os.path.exists(path):
+                continue
+            with open(path, encoding="utf-8") as f:
+                data = json.load(f)
+            for b in data["benchmarks"]:
+                b.setdefault("extra_info", {})["process"] = name
+            if merged is None:
+                merged = data
+            else:
+                merged["benchmarks"] += data["benchmarks"]
+    if merged is None:
+        raise RuntimeError("no benchmark ran")
+    merged["machine_info"].setdefault("loopnet", {})["processes"] = "one per implementation (python -m loopnet.bench run)"
+    from ..writing import write_text
+    write_text(out, json.dumps(merged, indent=1), argname="out")
+    print(f"loopnet bench run: {len(merged['benchmarks'])} benchmarks in {out}", file=sys.stderr)
+    return out
