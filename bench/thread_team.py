@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import time
+import types
 
 import numba
 import numpy as np
@@ -95,7 +96,7 @@ def main(argv=None):
     print(f"threading layer {numba.threading_layer()}, {numba.get_num_threads()} threads; "
           f"one fork/join of the team: {fj * 1e6:.2f} µs")
     trees = {"blocked": tree("blocked"),
-             "team": ln.backends.types.SimpleNamespace(**swap_tree(vars(tree("component")), TEAM, "team"))}
+             "team": types.SimpleNamespace(**swap_tree(vars(tree("component")), TEAM, "team"))}
     rng = np.random.default_rng(0)
     print("| net | dtype | one core (blocked) | team (every sum on all cores) | one core / team | "
           "fork/joins per mini-batch, share of its one-core time |")

@@ -10,8 +10,8 @@ import json
 import sys
 
 from .. import worked_examples as we
+from ..constants import FORMATS
 
-FORMATS = ("text", "markdown", "latex", "html")
 EXAMPLE_OPTIONS = {"lr", "format", "focus", "full", "out", "example", "expand_paths", "reading"}
 
 

@@ -350,21 +350,18 @@ def predict_plan(sizes, itemsize, N, threads, l2_bytes=None):
     Example: 64-30-10 (2,220 multiply-adds per example) over 1,797 rows on 2 threads → (112, 8)."""
     per_row = sum(int(sizes[l]) * int(sizes[l - 1]) for l in range(1, len(sizes)))
     row_bytes = 2 * itemsize * sum(int(n) for n in sizes)   # layout.batch_buffers: z and a, B · Σ_l n_l each
-    fewest = max(8, -(-PREDICT_BLOCK_WORK // per_row))
-    fewest += -fewest % 4
-    largest = predict_block(sizes, itemsize, l2_bytes)
-    if N * per_row < PREDICT_PARALLEL_WORK:          # one core: blocks as large as the cache allows (each block
-        rows = largest                               # reads every W^l once more)
-    else:
-        rows = min(largest, max(fewest, N // (8 * threads)))
+    parallel = N * per_row >= PREDICT_PARALLEL_WORK
+    rows = predict_block(sizes, itemsize, l2_bytes)  # one core: blocks as large as the cache allows (each block
+    if parallel:                                     # reads every W^l once more)
+        fewest = max(8, -(-PREDICT_BLOCK_WORK // per_row))
+        rows = min(rows, max(fewest + -fewest % 4, N // (8 * threads)))
         rows -= rows % 4
     rows = max(1, min(rows, N, PREDICT_BUFFER_BYTES // row_bytes))
-    blocks = -(-N // rows)
-    runs = 1 if N * per_row < PREDICT_PARALLEL_WORK else min(blocks, 4 * threads)
+    runs = min(-(-N // rows), 4 * threads) if parallel else 1
     return rows, max(1, min(runs, PREDICT_BUFFER_BYTES // (rows * row_bytes)))
 
 
-# ---- which version runs: by the layer's multiply-adds per batch (the table above) ----------------
+# ---- which version runs: by the layer's multiply-adds per batch (the module docstring's table) -------
 FORWARD_BLOCK_WORK = 4_096
 BACKWARD_BLOCK_WORK = 1_024
 
