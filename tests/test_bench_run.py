@@ -78,3 +78,27 @@ def test_bad_arguments_are_named(tmp_path, args, message):
     proc = _run(*args, "--out", str(tmp_path / "r.json"), cwd=tmp_path)
     assert proc.returncode != 0 and message in proc.stderr, proc.stderr[-2000:]
     assert not os.path.exists(tmp_path / "r.json")
+
+
+def test_rounds_alternate_and_each_benchmark_keeps_its_best_median(tmp_path):
+    bench = _bench_dir(tmp_path)
+    out = tmp_path / "results.json"
+    proc = _run("--bench", str(bench), "--impls", "loops,numpy", "--no-ensemble", "--rounds", "3", "--out", str(out),
+                cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    started = [line.split(" -k ")[1].split()[0] for line in proc.stderr.splitlines() if "loopnet bench run (round" in line]
+    assert started == ["loops", "numpy"] * 3                                   # alternating, round after round
+    data = json.loads(out.read_text())
+    assert sorted(b["extra_info"]["process"] for b in data["benchmarks"]) == ["loops", "numpy"]   # each once
+    for b in data["benchmarks"]:
+        medians = b["extra_info"]["round_medians"]
+        assert len(medians) == 3 and b["stats"]["median"] == min(medians)
+        assert medians[b["extra_info"]["round"] - 1] == b["stats"]["median"]
+    assert data["machine_info"]["loopnet"]["rounds"].startswith("3, alternating")
+
+
+@pytest.mark.parametrize("rounds", ["0", "-2"])
+def test_rounds_below_one_are_refused(tmp_path, rounds):
+    proc = _run("--bench", str(_bench_dir(tmp_path)), "--rounds", rounds, "--out", str(tmp_path / "r.json"), cwd=tmp_path)
+    assert proc.returncode != 0 and f"rounds: {rounds} given; expected a whole number of rounds, 1 or more" in proc.stderr
+    assert not os.path.exists(tmp_path / "r.json")

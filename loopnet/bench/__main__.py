@@ -1,4 +1,4 @@
-"""``python -m loopnet.bench run [--quick] [--out results.json]`` and
+"""``python -m loopnet.bench run [--quick] [--rounds R] [--out results.json]`` and
 ``python -m loopnet.bench report results.json [--out DIR] [--no-cold-start]``."""
 import argparse
 import sys
@@ -22,13 +22,15 @@ def main(argv=None):
                      help=f"comma-separated implementations, one process each (default: {','.join(ORDER)})")
     run.add_argument("--bench", default="bench", help="the benchmarks directory (default: bench)")
     run.add_argument("--no-ensemble", action="store_true", help="leave out the ensemble table")
+    run.add_argument("--rounds", type=int, default=1,
+                     help="run every process this many times, alternating; keep each benchmark's best median (default: 1)")
     run.add_argument("pytest_args", nargs="*", help="more pytest arguments, after --")
     args = parser.parse_args(argv)
     if args.command == "run":
         from .run import run as run_all
         try:
             run_all(args.out, args.bench, [i for i in args.impls.split(",") if i], args.quick, args.pytest_args,
-                    ensemble=not args.no_ensemble)
+                    ensemble=not args.no_ensemble, rounds=args.rounds)
         except (ValueError, OSError, RuntimeError) as e:
             parser.error(str(e))
         return 0

@@ -232,6 +232,7 @@ def machine_text(machine):
         + (f" (fell back: {info['threading_fallback']})" if info.get("threading_fallback") else "")
         + (f", TBB from {info['tbb_library']}" if info.get("tbb_library") else ""),
         f"- install: {info.get('install', '?')}; load average during the run: {info.get('load_average', '?')}",
+        f"- processes: {info.get('processes', 'one for every implementation')}; rounds: {info.get('rounds', '1')}",
         f"- Python {machine.get('python_version', '?')}, numpy {info.get('numpy', '?')}, numba {info.get('numba', '?')} "
         f"({info.get('numba_threads', '?')} threads), torch {info.get('torch', '—')} ({info.get('torch_threads', '?')} threads "
         f"in training: 1; in predict: torch's default), scikit-learn {info.get('sklearn', '—')}",
