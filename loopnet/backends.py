@@ -49,8 +49,14 @@ _ANNOUNCED: set = set()   # (tree, dtype) already announced in this process
 
 def _work(spec, rows):
     """What picks a tree: the largest layer's multiply-adds for ``rows`` examples, rows × max_l n_l n_{l−1}."""
-    return 0 if spec is None else int(rows) * max(int(spec.sizes[l]) * int(spec.sizes[l - 1])
-                                                  for l in range(1, len(spec.sizes)))
+    return 0 if spec is None else int(rows) * _largest_layer(np.ascontiguousarray(spec.sizes, dtype=np.int64).tobytes())
+
+
+@functools.lru_cache(maxsize=1024)
+def _largest_layer(sizes_bytes):
+    """max_l n_l n_{l−1} of the sizes whose int64 bytes these are (worked out once per net: every call asks)."""
+    sizes = np.frombuffer(sizes_bytes, dtype=np.int64)
+    return max(int(sizes[l]) * int(sizes[l - 1]) for l in range(1, len(sizes)))
 
 
 def _weights(sw, theta, X):

@@ -138,9 +138,10 @@ def _numeric_array(data, arg):
         except (TypeError, ValueError):
             raise TypeError(f"{arg} must hold numbers; got an array of Python objects "
                             f"(ragged rows, or non-numeric entries such as strings or None)") from None
-    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+    kind = arr.dtype.kind               # b bool, i/u integers, f floats, c complex: np.number and bool
+    if kind not in "biufc":
         raise TypeError(f"{arg} must hold numbers, got dtype {arr.dtype}")
-    if np.issubdtype(arr.dtype, np.complexfloating):
+    if kind == "c":
         raise TypeError(f"{arg} must hold real numbers, got dtype {arr.dtype}")
     return arr
 
@@ -181,6 +182,8 @@ def _cast(arr, dtype, arg):
     One layout for every input, so numba compiles one specialisation of each kernel: a read-only,
     Fortran-ordered or byte-swapped array would otherwise compile another (~5 s) the first time.
     """
+    if type(arr) is np.ndarray and arr.dtype == dtype and arr.dtype.isnative and arr.flags.c_contiguous and arr.flags.writeable:
+        return arr                      # already the one layout (what ascontiguousarray would return, sooner)
     check_fits(arr, dtype, arg)
     out = np.ascontiguousarray(arr, dtype=np.dtype(dtype).newbyteorder("="))
     return out if out.flags.writeable else out.copy()

@@ -379,3 +379,28 @@ def test_catalogue_under_bounds_checked_kernels(tmp_path):
     assert out["checked"], "the debug mode did not turn on numba's bounds checks"
     expected = {name: exc.__name__ for name, _, exc, _ in CATALOGUE}
     assert out["rows"] == expected
+
+
+def test_every_layout_of_inputs_reaches_the_kernels_as_one_plain_array(tmp_path):
+    """Inputs that are already C-contiguous, writeable, native float64 ndarrays go straight to the kernels;
+    every other layout (a subclass, Fortran order, a strided view, read-only, byte-swapped, another dtype,
+    a memory map) is copied into that one layout first, and all give the same outputs."""
+    from loopnet import validation
+    n = net()
+    base = np.ascontiguousarray(X)
+    mm = np.lib.format.open_memmap(str(tmp_path / "x.npy"), mode="w+", dtype=np.float64, shape=X.shape)
+    mm[:] = X
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)     # numpy's note on the matrix subclass
+        matrix = np.asmatrix(X)
+    layouts = {"plain": base, "matrix": matrix, "fortran": np.asfortranarray(X),
+               "strided": np.repeat(X, 2, axis=0)[::2], "read-only": ro_array(X), "swapped": X.astype(">f8"),
+               "float32": X.astype(np.float32), "memmap": mm, "list": X.tolist()}
+    want = n.forward(base)
+    for name, arr in layouts.items():
+        got, single = validation.as_inputs(arr, 3, np.dtype(np.float64))
+        assert type(got) is np.ndarray and got.flags.c_contiguous and got.flags.writeable, name
+        assert got.dtype == np.float64 and got.dtype.isnative and not single, name
+        assert (got is arr) == (name == "plain"), name
+        tol = 1e-6 if name == "float32" else 0
+        np.testing.assert_allclose(n.forward(arr), want, rtol=tol, atol=tol, err_msg=name)
