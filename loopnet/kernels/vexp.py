@@ -239,14 +239,16 @@ def activate_layer_vexp(a, z, act):
     """Reproduces :func:`loopnet.kernels.forward.activate_layer` (a^l_nj = σ(z^l_nj); softmax per row)
     with :func:`vexp` in place of ``np.exp``, so the loop over j runs on SIMD lanes.
 
-    Sigmoid: :func:`vsigmoid`, the same select as :func:`loopnet.activations.sigmoid`. Softmax: the
+    Sigmoid: :func:`vsigmoid`, the same select as :func:`loopnet.activations.sigmoid`, over the (C-contiguous)
+    block as one run of N · n_l values. Softmax: the
     same max-shifted exponentials and sum. Other activations have no exponential: the component kernel.
     a, z (N, n_l). Agrees with the component kernel to a few ulp (vexp's accuracy).
     """
-    if act == SIGMOID:
-        for n in range(z.shape[0]):
-            for j in range(z.shape[1]):
-                a[n, j] = vsigmoid(z[n, j])
+    if act == SIGMOID:                       # elementwise: one loop over the block's rows end to end, so the
+        zf = z.reshape(z.size)               # SIMD loop leaves one scalar remainder per block, not one per row
+        af = a.reshape(a.size)               # (30 neurons: 7 vectors of 4 and 2 scalar exps, each as slow as a vector)
+        for i in range(zf.shape[0]):
+            af[i] = vsigmoid(zf[i])
     elif act == SOFTMAX:
         for n in range(z.shape[0]):
             m = z[n, 0]
