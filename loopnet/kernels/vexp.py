@@ -13,7 +13,8 @@ code inside a loop (four float64 per AVX instruction):
 | e^r | Taylor series to r¹³ by Horner (float32: to r⁷) | remainder < 2.5e-16 relative (float32: 5e-9) |
 | 2^k | two factors 2^{⌊k/2⌋} · 2^{k−⌊k/2⌋}, each built from its exponent bits | both factors stay normal numbers, so results down to the subnormal 2^{−1074} and up to the overflow to ∞ come out right |
 
-float32 arguments take the same steps in float32 arithmetic (:func:`exp32`: eight lanes per AVX
+float32 arguments take the same steps (:func:`exp_steps`, one source for both types) in float32
+arithmetic, with the float32 constants of ``STEPS_32`` and ``POLY_32`` (:func:`exp32`: eight lanes per AVX
 instruction where float64 has four, and no conversions): ln2_hi with 9 significant bits, the
 Taylor series to r⁷ by Horner (Estrin's shorter chain is faster but up to 3 ulp off), 2^k from float32
 exponent bits (docs/benchmarks.md has the timings).
@@ -22,7 +23,7 @@ Accuracy (tests/test_vexp.py, against ``np.exp`` over the whole range): a few ul
 and float32, exactly 0 / ∞ / NaN where ``np.exp`` gives them.
 
 The same source runs uncompiled (``NUMBA_DISABLE_JIT=1`` or ``.py_func``): :func:`pow2` is then
-``np.ldexp`` (:func:`pow2_32`: of a float32 1), and numba compiles their overloads, a bit cast of the exponent field.
+``np.ldexp`` (of a float32 1 for float32), and numba compiles its overload, a bit cast of the exponent field.
 """
 import numpy as np
 from llvmlite import ir
@@ -40,68 +41,60 @@ X_MAX = 710.0                          # e^710 > max float64: ∞
 X_MIN = -746.0                         # e^−746 < ½ · 2^−1074: 0
 
 # float32: e^x overflows above 88.72 and rounds to 0 below −103.97 (half of the smallest subnormal, 2^−150)
-LOG2E_32 = np.float32(LOG2E)
-LN2_HI_32 = np.float32(0.693359375)    # ln 2 to 9 significant bits: k · LN2_HI_32 is exact for |k| < 2^15
-LN2_LO_32 = np.float32(-2.12194440e-4) # ln 2 − LN2_HI_32
-X_MAX_32 = np.float32(89.0)
-X_MIN_32 = np.float32(-104.0)
-HALF_32 = np.float32(0.5)
-ZERO_32 = np.float32(0.0)
+LN2_HI_32 = 0.693359375                # ln 2 to 9 significant bits: k · LN2_HI_32 is exact in float32 for |k| < 2^15
+LN2_LO_32 = -2.12194440e-4             # ln 2 − LN2_HI_32
+X_MAX_32 = 89.0
+X_MIN_32 = -104.0
 
 # 1/i! for i = 13 … 0, highest power first (Horner)
 _C = [1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0,
       1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0]
-C13, C12, C11, C10, C9, C8, C7, C6, C5, C4, C3, C2, C1, C0 = _C
+
+# Each float type's steps, as constants of that type (so float32 is computed in float32 throughout):
+# (x_max, x_min, log₂e, ln2_hi, ln2_lo, 0, ½) and the polynomial's coefficients, highest power first.
+#
+# | type | clamp | ln2_hi | polynomial | 2^k from |
+# |---|---|---|---|---|
+# | float64 | [−746, 710] | 32 significant bits | Taylor to r¹³ | int64 exponent bits |
+# | float32 | [−104, 89] | 9 significant bits | Taylor to r⁷ (truncation < 5e-9, under ½ ulp) | int32 exponent bits |
+STEPS_64 = tuple(np.float64(c) for c in (X_MAX, X_MIN, LOG2E, LN2_HI, LN2_LO, 0.0, 0.5))
+POLY_64 = tuple(np.float64(c) for c in _C)
+STEPS_32 = tuple(np.float32(c) for c in (X_MAX_32, X_MIN_32, LOG2E, LN2_HI_32, LN2_LO_32, 0.0, 0.5))
+POLY_32 = tuple(np.float32(c) for c in _C[6:])
 
 
-D7, D6, D5, D4, D3, D2, D1, D0 = (np.float32(c) for c in _C[6:])    # 1/7! … 1/0! in float32
-
-
-def pow2(k):
-    """2^k as a float64, for an integer −1022 ≤ k ≤ 1023 (a normal number)."""
-    return np.ldexp(1.0, int(k))
-
-
-def pow2_32(k):
-    """2^k as a float32, for an integer −126 ≤ k ≤ 127 (a normal number)."""
-    return np.ldexp(np.float32(1.0), int(k))
-
-
-@intrinsic
-def _bits_to_float64(typingctx, bits):
-    """The float64 whose IEEE bits are the int64 ``bits`` (an LLVM bitcast: free, and vectorises)."""
-    sig = nbtypes.float64(nbtypes.int64)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.DoubleType())
-
-    return sig, codegen
+def pow2(k, like):
+    """2^k in the float type of ``like``, for an integer k whose power is a normal number of that type
+    (float64: −1022 … 1023; float32: −126 … 127)."""
+    return np.ldexp(np.float32(1.0) if isinstance(like, np.float32) else 1.0, int(k))
 
 
 @intrinsic
-def _bits_to_float32(typingctx, bits):
-    """The float32 whose IEEE bits are the int32 ``bits`` (an LLVM bitcast)."""
-    sig = nbtypes.float32(nbtypes.int32)
+def _bits_to_float(typingctx, bits):
+    """The float whose IEEE bits are ``bits``: float64 from an int64, float32 from an int32 (an LLVM bitcast:
+    free, and vectorises)."""
+    width = {nbtypes.int64: (nbtypes.float64, ir.DoubleType()), nbtypes.int32: (nbtypes.float32, ir.FloatType())}
+    if bits not in width:
+        return None
+    result, llvm_type = width[bits]
 
     def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.FloatType())
+        return builder.bitcast(args[0], llvm_type)
 
-    return sig, codegen
-
-
-@overload(pow2_32)
-def _pow2_32(k):
-    def impl(k):
-        # the exponent field of a float32 is bits 23..30, biased by 127
-        return _bits_to_float32((np.int32(k) + np.int32(127)) << np.int32(23))
-    return impl
+    return result(bits), codegen
 
 
 @overload(pow2)
-def _pow2(k):
-    def impl(k):
+def _pow2(k, like):
+    if like == nbtypes.float32:
+        def impl(k, like):
+            # the exponent field of a float32 is bits 23..30, biased by 127
+            return _bits_to_float(np.int32((np.int32(k) + np.int32(127)) << np.int32(23)))   # numba sums int32s as int64
+        return impl
+
+    def impl(k, like):
         # the exponent field of a float64 is bits 52..62, biased by 1023
-        return _bits_to_float64((np.int64(k) + np.int64(1023)) << np.int64(52))
+        return _bits_to_float(np.int64((np.int64(k) + np.int64(1023)) << np.int64(52)))
     return impl
 
 
@@ -120,66 +113,41 @@ def _is_float32(x):
 
 
 @kernel
-def exp_poly(r):
-    """e^r ≈ Σ_{i=0}^{13} r^i / i! for |r| ≤ ln2/2, by Horner (relative error < 2.5e-16)."""
-    p = C13
-    p = p * r + C12
-    p = p * r + C11
-    p = p * r + C10
-    p = p * r + C9
-    p = p * r + C8
-    p = p * r + C7
-    p = p * r + C6
-    p = p * r + C5
-    p = p * r + C4
-    p = p * r + C3
-    p = p * r + C2
-    p = p * r + C1
-    return p * r + C0
+def horner(r, coeffs):
+    """Σ_i coeffs[i] r^{n−i} (coefficients highest power first): p ← p·r + c, one multiply-add a step.
+    With POLY_64, e^r ≈ Σ_{i=0}^{13} r^i / i! for |r| ≤ ln2/2 (relative error < 2.5e-16)."""
+    p = coeffs[0]
+    for i in range(1, len(coeffs)):
+        p = p * r + coeffs[i]
+    return p
+
+
+@kernel
+def exp_steps(x, steps, poly):
+    """e^x = 2^k e^r for x of either float type, with that type's STEPS_* and POLY_* (the module docstring)."""
+    x_max, x_min, log2e, ln2_hi, ln2_lo, zero, half = steps
+    xc = x if x < x_max else x_max           # selects, not branches; NaN fails both tests and stays NaN
+    xc = xc if xc > x_min else x_min
+    xs = xc if xc == xc else zero            # NaN: compute e^0, then hand NaN back below
+    kf = np.floor(xs * log2e + half)
+    r = (xs - kf * ln2_hi) - kf * ln2_lo
+    p = horner(r, poly)
+    k = np.int32(kf)                         # float64 −1077 … 1025: an int32 conversion vectorises (AVX2 has no int64 one)
+    k1 = k >> np.int32(1)                    # ⌊k/2⌋
+    y = p * pow2(k1, x) * pow2(k - k1, x)    # 2^k as two normal factors (subnormal results, overflow to ∞)
+    return y if x == x else x
 
 
 @kernel
 def exp64(x):
-    """e^x in float64 for a float64 x (see the module docstring)."""
-    xc = x if x < X_MAX else X_MAX           # selects, not branches; NaN fails both tests and stays NaN
-    xc = xc if xc > X_MIN else X_MIN
-    xs = xc if xc == xc else 0.0             # NaN: compute e^0, then hand NaN back below
-    kf = np.floor(xs * LOG2E + 0.5)
-    r = (xs - kf * LN2_HI) - kf * LN2_LO
-    p = exp_poly(r)
-    k = np.int32(kf)                         # −1077 … 1025: an int32 conversion vectorises (AVX2 has no int64 one)
-    k1 = k >> 1                              # ⌊k/2⌋
-    y = p * pow2(k1) * pow2(k - k1)          # 2^k as two normal factors (subnormal results, overflow to ∞)
-    return y if x == x else x
-
-
-@kernel
-def exp_poly_32(r):
-    """e^r ≈ Σ_{i=0}^{7} r^i / i! for |r| ≤ ln2/2 in float32 arithmetic (truncation < 5e-9 relative, below
-    float32's ½ ulp of 6e-8)."""
-    p = D7
-    p = p * r + D6
-    p = p * r + D5
-    p = p * r + D4
-    p = p * r + D3
-    p = p * r + D2
-    p = p * r + D1
-    return p * r + D0
+    """e^x in float64 for a float64 x."""
+    return exp_steps(x, STEPS_64, POLY_64)
 
 
 @kernel
 def exp32(x):
-    """e^x in float32 arithmetic for a float32 x: the steps of :func:`exp64` with float32 constants."""
-    xc = x if x < X_MAX_32 else X_MAX_32     # selects; NaN fails both tests and stays NaN
-    xc = xc if xc > X_MIN_32 else X_MIN_32
-    xs = xc if xc == xc else ZERO_32         # NaN: compute e^0, then hand NaN back below
-    kf = np.floor(xs * LOG2E_32 + HALF_32)
-    r = (xs - kf * LN2_HI_32) - kf * LN2_LO_32
-    p = exp_poly_32(r)
-    k = np.int32(kf)                         # −150 … 128
-    k1 = k >> np.int32(1)                    # ⌊k/2⌋
-    y = p * pow2_32(k1) * pow2_32(k - k1)    # 2^k as two normal factors (subnormal results, overflow to ∞)
-    return y if x == x else x
+    """e^x in float32 arithmetic for a float32 x."""
+    return exp_steps(x, STEPS_32, POLY_32)
 
 
 @kernel
