@@ -44,7 +44,7 @@ def run(out, bench_dir="bench", impls=ORDER, quick=False, extra=(), ensemble=Tru
     jobs = [(impl, [os.path.join(bench_dir, "test_bench.py"), "-k", impl]) for impl in impls]
     if ensemble:
         jobs.append(("ensemble", [os.path.join(bench_dir, "test_bench_ensemble.py")]))
-    merged, best = None, {}
+    merged, best, medians = None, {}, {}   # best: each benchmark's round with the lowest median; medians: every round's
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(rounds):
             for name, args in jobs:
@@ -59,21 +59,19 @@ def run(out, bench_dir="bench", impls=ORDER, quick=False, extra=(), ensemble=Tru
                     continue
                 with open(path, encoding="utf-8") as f:
                     data = json.load(f)
-                if merged is None:
+                if merged is None:        # the first process's machine description (the loops process)
                     merged = data
                 for b in data["benchmarks"]:
-                    info = b.setdefault("extra_info", {})
-                    info["process"], info["round"] = name, r + 1
-                    medians = best[b["fullname"]]["extra_info"]["round_medians"] if b["fullname"] in best else []
-                    info["round_medians"] = medians + [b["stats"]["median"]]
-                    if b["fullname"] not in best or b["stats"]["median"] < best[b["fullname"]]["stats"]["median"]:
-                        best[b["fullname"]] = b
-                    else:
-                        best[b["fullname"]]["extra_info"]["round_medians"] = info["round_medians"]
-    if merged is not None:
-        merged["benchmarks"] = list(best.values())
+                    key = b["fullname"]
+                    b.setdefault("extra_info", {}).update(process=name, round=r + 1)
+                    medians.setdefault(key, []).append(b["stats"]["median"])
+                    if key not in best or b["stats"]["median"] < best[key]["stats"]["median"]:
+                        best[key] = b
     if merged is None:
         raise RuntimeError("no benchmark ran")
+    for key, b in best.items():
+        b["extra_info"]["round_medians"] = medians[key]
+    merged["benchmarks"] = list(best.values())
     merged["machine_info"].setdefault("loopnet", {})["processes"] = "one per implementation (python -m loopnet.bench run)"
     merged["machine_info"]["loopnet"]["rounds"] = (f"{rounds}, alternating; each benchmark's best median"
                                                    if rounds > 1 else "1")

@@ -66,7 +66,7 @@ POLY_32 = tuple(np.float32(c) for c in _C[6:])
 def pow2(k, like):
     """2^k in the float type of ``like``, for an integer k whose power is a normal number of that type
     (float64: −1022 … 1023; float32: −126 … 127)."""
-    return np.ldexp(np.float32(1.0) if isinstance(like, np.float32) else 1.0, int(k))
+    return np.ldexp(np.float32(1.0) if is_float32(like) else 1.0, int(k))
 
 
 @intrinsic
