@@ -45,7 +45,11 @@ def test_gridsearch_on_dask_cluster_equals_serial():
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         with joblib.parallel_backend("dask"):
             on_dask = GridSearchCV(clone(est), grid, cv=3, n_jobs=-1).fit(X, y)
-        workers = sorted(client.scheduler_info()["workers"])
+        # the workers' addresses straight from the scheduler: scheduler_info() returns the client's cached
+        # identity, which its periodic refresh (asking for no per-worker details) can overwrite meanwhile
+        client.wait_for_workers(2)
+        workers = sorted(client.nthreads())
+        assert len(workers) == 2, workers
         reports = client.gather([client.submit(probe, X, y, workers=[w], pure=False) for w in workers])
 
     np.testing.assert_array_equal(on_dask.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"])
