@@ -41,6 +41,7 @@ from ..activations import derivative
 from .backward import hidden_error, weight_gradient
 from .forward import weighted_input
 from .layout import batch_buffers, batch_view, layer_params
+from .microkernel import pack_layers, weighted_input_packed
 from .vexp import activate_layer_vexp
 
 
@@ -290,7 +291,9 @@ def weighted_input_rows(z, W, b, a_prev):
 def predict_rows(out, theta, X, sizes, acts, has_bias, rows, runs):
     """Reproduces :func:`loopnet.kernels.forward.predict`: out_n = a^L(x_n) for every row of X (N, n_0), where
     a^l = σ(z^l) (``forward.activate_layer``, here its vectorised twin ``vexp.activate_layer_vexp``) and
-    z^l = W^l a^{l−1} + b^l (``forward.weighted_input``, here the register tile of :func:`weighted_input_rows`).
+    z^l = W^l a^{l−1} + b^l (``forward.weighted_input``, here the vector micro-kernel
+    ``microkernel.weighted_input_packed`` on W^l packed once per call, for the layers where a block reaches
+    ``microkernel.PACKED_WORK`` multiply-adds, else the register tile of :func:`weighted_input_rows`).
 
     out (N, n_L). Reordered over the examples only: X is cut into blocks of ``rows`` rows, and ``runs``
     consecutive stretches of blocks go to the cores (one ``prange``, one parallel region for the whole
@@ -302,10 +305,12 @@ def predict_rows(out, theta, X, sizes, acts, has_bias, rows, runs):
     N = X.shape[0]
     L = sizes.shape[0] - 1
     blocks = (N + rows - 1) // rows
+    P, offsets, widest = pack_layers(theta, sizes, has_bias, rows)   # W^l as the micro-kernel's panels
     for r in prange(runs):
         first = r * blocks // runs         # blocks first..last-1 of the data set
         last = (r + 1) * blocks // runs
         zeros, zbuf, abuf = batch_buffers(theta, sizes, rows)
+        zp = np.empty(rows * widest, dtype=theta.dtype)
         for blk in range(first, last):
             start = blk * rows
             nb = min(rows, N - start)
@@ -314,7 +319,10 @@ def predict_rows(out, theta, X, sizes, acts, has_bias, rows, runs):
                 W, b = layer_params(theta, sizes, has_bias, zeros, l)
                 z = batch_view(zbuf, rows, sizes, l, nb)
                 a = batch_view(abuf, rows, sizes, l, nb)
-                weighted_input_rows(z, W, b, a_prev)       # z^l = W^l a^{l−1} + b^l
+                if offsets[l] >= 0:                        # z^l = W^l a^{l−1} + b^l
+                    weighted_input_packed(z, zp, P, offsets[l], b, a_prev)
+                else:
+                    weighted_input_rows(z, W, b, a_prev)
                 activate_layer_vexp(a, z, acts[l - 1])     # a^l = σ(z^l)
                 a_prev = a
             for n in range(nb):
