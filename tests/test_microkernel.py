@@ -78,11 +78,11 @@ def test_weighted_input_packed_equals_component(dtype):
         assert np.all(np.abs(z - z_ref) <= bound), f"N={N}, n_l={n_l}, n_l-1={n_prev}"
 
 
-def _tile_reference(m, C, c0, ldc, A, a0, lda, P, p0, kc, first, NR):
+def _tile_reference(m, C, c0, ldc, A, a0, lda, ka, P, p0, ldp, kc, first, NR):
     out = C.copy()
     for i, j in itertools.product(range(m), range(NR)):
         start = 0.0 if first else float(C[c0 + i * ldc + j])
-        out[c0 + i * ldc + j] = start + sum(float(A[a0 + i * lda + k]) * float(P[p0 + k * NR + j]) for k in range(kc))
+        out[c0 + i * ldc + j] = start + sum(float(A[a0 + i * lda + k * ka]) * float(P[p0 + k * ldp + j]) for k in range(kc))
     return out
 
 
@@ -96,18 +96,19 @@ def test_every_tile_shape_of_the_table_computes_its_sums(target, dtype):
     tile = mk.tile_intrinsic(mr, panel_bytes)
 
     @njit
-    def run(m, C, c0, ldc, A, a0, lda, P, p0, kc, first):
-        tile(m, C, c0, ldc, A, a0, lda, P, p0, kc, first)
+    def run(m, C, c0, ldc, A, a0, lda, ka, P, p0, ldp, kc, first):
+        tile(m, C, c0, ldc, A, a0, lda, ka, P, p0, ldp, kc, first)
 
     NR = panel_bytes // np.dtype(dtype).itemsize
     rng = np.random.default_rng(3)
-    kc, lda, ldc = 7, 9, NR + 2
-    A = rng.standard_normal(2 + mr * lda).astype(dtype)
-    P = rng.standard_normal(1 + kc * NR).astype(dtype)
-    for m, first in itertools.product(range(1, mr + 1), (True, False)):
+    kc, ldc = 7, NR + 2
+    for (lda, ka, ldp), m, first in itertools.product(((kc, 1, NR), (1, mr + 1, NR + 3)), range(1, mr + 1), (True, False)):
+        # row-major A with panels of P (the forward), and A read down its columns with P's rows strided (BP4)
+        A = rng.standard_normal(2 + mr * lda + kc * ka).astype(dtype)
+        P = rng.standard_normal(1 + kc * ldp).astype(dtype)
         C = rng.standard_normal(5 + mr * ldc).astype(dtype)
-        expected = _tile_reference(m, C, 5, ldc, A, 2, lda, P, 1, kc, first, NR)
-        run(m, C, 5, ldc, A, 2, lda, P, 1, kc, first)
+        expected = _tile_reference(m, C, 5, ldc, A, 2, lda, ka, P, 1, ldp, kc, first, NR)
+        run(m, C, 5, ldc, A, 2, lda, ka, P, 1, ldp, kc, first)
         np.testing.assert_allclose(C, expected, **TOL[dtype], err_msg=f"m={m} first={first}")
 
 
@@ -117,8 +118,8 @@ def test_gemm_tile_compiled_equals_its_plain_loops(dtype):
     NR = nr(dtype)
 
     @njit
-    def run(m, C, c0, ldc, A, a0, lda, P, p0, kc, first):
-        mk.gemm_tile(m, C, c0, ldc, A, a0, lda, P, p0, kc, first)
+    def run(m, C, c0, ldc, A, a0, lda, ka, P, p0, ldp, kc, first):
+        mk.gemm_tile(m, C, c0, ldc, A, a0, lda, ka, P, p0, ldp, kc, first)
 
     rng = np.random.default_rng(4)
     kc, lda, ldc = 11, 13, NR + 1
@@ -127,8 +128,8 @@ def test_gemm_tile_compiled_equals_its_plain_loops(dtype):
     for m, first in itertools.product(range(1, MR + 1), (True, False)):
         C0 = rng.standard_normal(MR * ldc).astype(dtype)
         C_plain, C_compiled = C0.copy(), C0.copy()
-        mk.gemm_tile(m, C_plain, 0, ldc, A, 0, lda, P, 0, kc, first)
-        run(m, C_compiled, 0, ldc, A, 0, lda, P, 0, kc, first)
+        mk.gemm_tile(m, C_plain, 0, ldc, A, 0, lda, 1, P, 0, NR, kc, first)
+        run(m, C_compiled, 0, ldc, A, 0, lda, 1, P, 0, NR, kc, first)
         np.testing.assert_allclose(C_compiled, C_plain, **TOL[dtype], err_msg=f"m={m} first={first}")
 
 

@@ -58,9 +58,10 @@ def _panel_width(x):
     return impl
 
 
-def gemm_tile(m, C, c0, ldc, A, a0, lda, P, p0, kc, first):
-    """C[c0 + i·ldc + j] (+)= Σ_{k<kc} A[a0 + i·lda + k] · P[p0 + k·NR + j] for i < m ≤ MR, j < NR: m examples × one
-    panel of NR neurons, over a stretch of kc inputs k; ``first`` starts the sums from 0, else from C.
+def gemm_tile(m, C, c0, ldc, A, a0, lda, ka, P, p0, ldp, kc, first):
+    """C[c0 + i·ldc + j] (+)= Σ_{k<kc} A[a0 + i·lda + k·ka] · P[p0 + k·ldp + j] for i < m ≤ MR, j < NR: a tile of m rows i
+    × NR columns j (NR = :func:`panel_width`), over a stretch of kc terms k; ``first`` starts the sums from 0, else
+    from C. P's NR numbers at each k are contiguous (a panel, or a row of a matrix); A's are read one at a time.
 
     C, A, P are one-dimensional (flat, C-ordered) arrays of one float type. Compiled, the body is
     :func:`_gemm_tile_code`'s vector code; this plain version is the same sum in the same order of k.
@@ -70,23 +71,23 @@ def gemm_tile(m, C, c0, ldc, A, a0, lda, P, p0, kc, first):
         for j in range(NR):
             acc = zero_of(C[0]) if first else C[c0 + i * ldc + j]
             for k in range(kc):
-                acc += A[a0 + i * lda + k] * P[p0 + k * NR + j]
+                acc += A[a0 + i * lda + k * ka] * P[p0 + k * ldp + j]
             C[c0 + i * ldc + j] = acc
 
 
 @overload(gemm_tile)
-def _gemm_tile(m, C, c0, ldc, A, a0, lda, P, p0, kc, first):
-    def impl(m, C, c0, ldc, A, a0, lda, P, p0, kc, first):
-        _gemm_tile_ir(np.int64(m), C, np.int64(c0), np.int64(ldc), A, np.int64(a0), np.int64(lda), P, np.int64(p0),
-                      np.int64(kc), first)
+def _gemm_tile(m, C, c0, ldc, A, a0, lda, ka, P, p0, ldp, kc, first):
+    def impl(m, C, c0, ldc, A, a0, lda, ka, P, p0, ldp, kc, first):
+        _gemm_tile_ir(np.int64(m), C, np.int64(c0), np.int64(ldc), A, np.int64(a0), np.int64(lda), np.int64(ka),
+                      P, np.int64(p0), np.int64(ldp), np.int64(kc), first)
     return impl
 
 
 def tile_intrinsic(mr, panel_bytes):
-    """The compiled body of :func:`gemm_tile` for tiles of up to ``mr`` examples × ``panel_bytes`` of neurons (a row of
-    the table above): an ``@intrinsic`` that branches on m to the vector code of :func:`_gemm_tile_code` for m rows."""
+    """The compiled body of :func:`gemm_tile` for tiles of up to ``mr`` rows × ``panel_bytes`` of columns (a row of the
+    table above): an ``@intrinsic`` that branches on m to the vector code of :func:`_gemm_tile_code` for m rows."""
     @intrinsic
-    def gemm_tile_ir(typingctx, m, C, c0, ldc, A, a0, lda, P, p0, kc, first):
+    def gemm_tile_ir(typingctx, m, C, c0, ldc, A, a0, lda, ka, P, p0, ldp, kc, first):
         arrays = (C, A, P)
         if not all(isinstance(x, nbtypes.Array) and x.ndim == 1 and x.layout == "C" for x in arrays):
             return None
@@ -94,23 +95,23 @@ def tile_intrinsic(mr, panel_bytes):
         if dtype not in (nbtypes.float64, nbtypes.float32) or A.dtype != dtype or P.dtype != dtype:
             return None
         nr = panel_bytes * 8 // dtype.bitwidth
-        sig = nbtypes.void(m, C, c0, ldc, A, a0, lda, P, p0, kc, first)
+        sig = nbtypes.void(m, C, c0, ldc, A, a0, lda, ka, P, p0, ldp, kc, first)
 
         def codegen(context, builder, signature, args):
-            m_v, c, c0_v, ldc_v, a, a0_v, lda_v, p, p0_v, kc_v, first_v = args
+            m_v, c, c0_v, ldc_v, a, a0_v, lda_v, ka_v, p, p0_v, ldp_v, kc_v, first_v = args
             data = [cgutils.create_struct_proxy(t)(context, builder, value=v).data
-                    for t, v in ((signature.args[1], c), (signature.args[4], a), (signature.args[7], p))]
+                    for t, v in ((signature.args[1], c), (signature.args[4], a), (signature.args[8], p))]
             cd = builder.gep(data[0], [c0_v])
             ad = builder.gep(data[1], [a0_v])
             pd = builder.gep(data[2], [p0_v])
-            first_b = context.cast(builder, first_v, signature.args[10], nbtypes.boolean)
+            first_b = context.cast(builder, first_v, signature.args[12], nbtypes.boolean)
             done = builder.append_basic_block("gemm_tile.done")
             switch = builder.switch(m_v, done)
             for rows in range(1, mr + 1):
                 block = builder.append_basic_block(f"gemm_tile.m{rows}")
                 switch.add_case(ir.Constant(m_v.type, rows), block)
                 builder.position_at_end(block)
-                _gemm_tile_code(context, builder, dtype, nr, rows, cd, ldc_v, ad, lda_v, pd, kc_v, first_b)
+                _gemm_tile_code(context, builder, dtype, nr, rows, cd, ldc_v, ad, lda_v, ka_v, pd, ldp_v, kc_v, first_b)
                 builder.branch(done)
             builder.position_at_end(done)
             return context.get_dummy_value()
@@ -122,9 +123,9 @@ def tile_intrinsic(mr, panel_bytes):
 _gemm_tile_ir = tile_intrinsic(MR, PANEL_BYTES)
 
 
-def _gemm_tile_code(context, builder, dtype, nr, rows, cd, ldc, ad, lda, pd, kc, first):
-    """The vector code of :func:`gemm_tile` for ``rows`` examples: ``rows`` sums of type <NR x float> (LLVM splits them
-    into the machine's vector registers), one vector load of the panel and one broadcast per example for each k."""
+def _gemm_tile_code(context, builder, dtype, nr, rows, cd, ldc, ad, lda, ka, pd, ldp, kc, first):
+    """The vector code of :func:`gemm_tile` for ``rows`` rows: ``rows`` sums of type <NR x float> (LLVM splits them into
+    the machine's vector registers), one vector load of P and one broadcast of A per row for each k."""
     T = context.get_value_type(dtype)
     V = ir.VectorType(T, nr)
     align = dtype.bitwidth // 8
@@ -132,6 +133,7 @@ def _gemm_tile_code(context, builder, dtype, nr, rows, cd, ldc, ad, lda, pd, kc,
                                          f"llvm.fma.v{nr}f{dtype.bitwidth}")
     i64 = ldc.type
     rowp = [builder.bitcast(builder.gep(cd, [builder.mul(ir.Constant(i64, i), ldc)]), V.as_pointer()) for i in range(rows)]
+    rowa = [builder.gep(ad, [builder.mul(ir.Constant(i64, i), lda)]) for i in range(rows)]
     sums = [cgutils.alloca_once(builder, V) for _ in range(rows)]     # promoted to registers by LLVM
     with builder.if_else(first) as (from_zero, from_c):
         with from_zero:
@@ -144,10 +146,10 @@ def _gemm_tile_code(context, builder, dtype, nr, rows, cd, ldc, ad, lda, pd, kc,
     broadcast = ir.Constant(ir.VectorType(ir.IntType(32), nr), [0] * nr)
     with cgutils.for_range(builder, kc) as loop:
         k = loop.index
-        w = builder.load(builder.bitcast(builder.gep(pd, [builder.mul(k, ir.Constant(i64, nr))]), V.as_pointer()),
-                         align=align)                                  # w_{j..j+NR−1, k}
+        w = builder.load(builder.bitcast(builder.gep(pd, [builder.mul(k, ldp)]), V.as_pointer()), align=align)
+        ak = builder.mul(k, ka)
         for i in range(rows):
-            x = builder.load(builder.gep(ad, [builder.add(builder.mul(ir.Constant(i64, i), lda), k)]))   # a_{n+i, k}
+            x = builder.load(builder.gep(rowa[i], [ak]))                          # A(i, k)
             xs = builder.shuffle_vector(builder.insert_element(ir.Constant(V, ir.Undefined), x, lane0),
                                         ir.Constant(V, ir.Undefined), broadcast)
             builder.store(builder.call(fma, [xs, w, builder.load(sums[i])]), sums[i])
@@ -197,8 +199,8 @@ def weighted_input_packed(z, zp, P, p_off, b, a_prev):
         kc = min(KC, n_prev - k0)
         for p in range(panels):
             for n0 in range(0, N, MR):
-                gemm_tile(min(MR, N - n0), zp, n0 * ldc + p * NR, ldc, A, n0 * n_prev + k0, n_prev,
-                          P, p_off + (p * n_prev + k0) * NR, kc, k0 == 0)
+                gemm_tile(min(MR, N - n0), zp, n0 * ldc + p * NR, ldc, A, n0 * n_prev + k0, n_prev, 1,
+                          P, p_off + (p * n_prev + k0) * NR, NR, kc, k0 == 0)
     for n in range(N):
         for j in range(n_l):
             z[n, j] = zp[n * ldc + j] + b[j]
