@@ -211,7 +211,7 @@ _SOURCE = types.SimpleNamespace(
 # | tree | starts from | swaps (component kernel → replacement) | run by |
 # |---|---|---|---|
 # | ``component`` | the kernels as written; each ``train_epochs_<opt>`` from training.train_epochs | training.LEFT_OUT[opt]: the other optimizer's update → optimizers.left_out | ``plain``; ``loops`` below speedups.SMALLEST_BLOCK_WORK |
-# | ``parallel`` | ``component`` | speedups.SPEEDUPS: the three big sums → blocked.*_fast (blocked, all cores from PARALLEL_WORK), σ → vexp; adds ``predict_rows`` (blocked.predict_rows_parallel: forward over a data set, row blocks on all cores from blocked.PREDICT_PARALLEL_WORK; the ``blocked`` tree shares it) | ``loops`` from PARALLEL_WORK; ``loops``' forward wherever a layer reaches speedups.SMALLEST_BLOCK_WORK |
+# | ``parallel`` | ``component`` | speedups.SPEEDUPS: the three big sums → blocked.*_fast (blocked, all cores from PARALLEL_WORK), σ → vexp; adds ``predict_rows`` (blocked.predict_rows_parallel: forward over a data set, row blocks on all cores from blocked.PREDICT_PARALLEL_WORK, z = Wa + b by microkernel.weighted_input_packed from microkernel.PACKED_WORK; the ``blocked`` tree shares it) | ``loops`` from PARALLEL_WORK; ``loops``' forward wherever a layer reaches speedups.SMALLEST_BLOCK_WORK |
 # | ``blocked`` | ``parallel`` | speedups.SERIAL: the parallel blocked sums → their serial versions (the forward one: this machine's tile) | ``loops`` in between |
 # | member trees | kernels/ensemble.py's ``train_each`` (``train_epochs`` per member) | as ``blocked`` (members run on all cores, their sums serial) | :class:`loopnet.Ensemble` on ``loops`` (ensemble._loops_each) |
 #

@@ -17,12 +17,13 @@ the examples' stretch in L2), the first stretch starting from 0 and the next one
 
 | (vector bytes, vector registers) | ISA | MR examples × NR neurons (NR = panel bytes / itemsize) | sums + loads in registers | measured |
 |---|---|---|---|---|
-| (32, 16) | AVX2 | 6 × 64 bytes (6 × 8 float64, 6 × 16 float32) | 12 + 3 of 16 | 1.2–1.5× the 2 × 4 tile of blocked.py on W3–W6's layers in 48-row blocks, both dtypes (2-core AMD EPYC, one core, best of 7, 2026-12-03); 6 × 8 beat 4 × 8, 8 × 8, 4 × 12 and 3 × 16 float64 |
-| (16, 16) | SSE (x86-64 baseline) | 6 × 32 bytes | 12 + 3 of 16 | not measured: AVX2's shape at half the width |
-| (64, 32) | AVX-512 | 8 × 128 bytes | 16 + 3 of 32 | not measured: no AVX-512 machine at hand |
-| (16, 32) | NEON / ASIMD (aarch64) | 6 × 64 bytes | 24 + 5 of 32 | not measured: no aarch64 machine at hand |
+| (32, 16) | AVX2 | 6 × 64 bytes (6 × 8 float64, 6 × 16 float32) | 12 + 3 of 16 | yes: faster than the 2 × 4 tile of blocked.py on W3–W6's layers, and than 4 × 8, 8 × 8, 4 × 12 and 3 × 16 |
+| (16, 16) | SSE (x86-64 baseline) | 6 × 32 bytes | 12 + 3 of 16 | no: AVX2's shape at half the width |
+| (64, 32) | AVX-512 | 8 × 128 bytes | 16 + 3 of 32 | no: no AVX-512 machine at hand |
+| (16, 32) | NEON / ASIMD (aarch64) | 6 × 64 bytes | 24 + 5 of 32 | no: no aarch64 machine at hand |
 
-KC = 256 (measured against the whole k at once and 128: 1.1–1.3× at n_{l−1} = 784, equal at 64).
+KC = 256, chosen against the whole k at once and against 128. The measurements: docs/benchmarks.md,
+"Third round: a vector micro-kernel for inference".
 
 :func:`gemm_tile` also runs uncompiled (``NUMBA_DISABLE_JIT=1``, the python backend's debugger), as the
 plain loops it stands for. tests/test_microkernel.py proves the micro-kernel equal to
@@ -45,7 +46,7 @@ PACKED_WORK = 4_096      # multiply-adds per block of examples from which a laye
 
 
 def panel_width(x):
-    """NR, the neurons of one panel, for the float type of the array or scalar ``x`` (64 bytes of them on AVX2)."""
+    """NR, the neurons of one panel, for the float type of the array ``x`` (64 bytes of them on AVX2)."""
     return PANEL_BYTES // np.dtype(x.dtype).itemsize
 
 
