@@ -211,8 +211,8 @@ def weighted_input_packed(z, zp, P, p_off, b, a_prev):
 def pack_layers(theta, sizes, has_bias, rows):
     """(P, offsets, widest): the weights W^l of every layer that :func:`weighted_input_packed` runs for blocks of
     ``rows`` examples (:func:`packs_layer`) as panels in one array P, layer l's at P[offsets[l]:]
-    (offsets[l] = −1 for a layer left to the component kernel), and the largest N-free size of zp, n_l rounded
-    up to NR, over the packed layers."""
+    (offsets[l] = −1 for a layer left to ``blocked.weighted_input_rows``), and the widest row of zp: n_l rounded
+    up to NR, the largest over the packed layers."""
     L = sizes.shape[0] - 1
     offsets = np.full(L + 1, -1, dtype=np.int64)
     total = 0
@@ -236,6 +236,7 @@ def pack_layers(theta, sizes, has_bias, rows):
 @kernel
 def packs_layer(rows, n_l, n_prev):
     """Whether blocks of ``rows`` examples run layer n_prev → n_l through the micro-kernel: from PACKED_WORK
-    multiply-adds per block (below it, packing W and the tiles' edges cost more than they save)."""
+    multiply-adds per block, the register tile's own threshold (blocked.FORWARD_BLOCK_WORK); against never
+    packing, small nets measured the same within the noise (docs/benchmarks.md, "Third round")."""
     return rows * n_l * n_prev >= PACKED_WORK
 
