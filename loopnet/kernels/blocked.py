@@ -277,23 +277,13 @@ weighted_input_tiled, weighted_input_tiled_parallel = FORWARD_TILES[FORWARD_TILE
 
 # ---- inference over a data set: the whole forward pass per block of rows, blocks spread over the cores ----
 @kernel
-def weighted_input_rows(z, W, b, a_prev):
-    """z^l = W^l a^{l−1} + b^l for one block of rows inside :func:`predict_rows`: the machine's tile
-    (:data:`FORWARD_TILE`) where it pays, else :func:`loopnet.kernels.forward.weighted_input` as
-    written. Serial: the parallel loop is the one over row blocks around it."""
-    if z.shape[0] * W.shape[0] * W.shape[1] >= FORWARD_BLOCK_WORK and z.shape[0] >= 4:
-        weighted_input_tiled(z, W, b, a_prev)
-    else:
-        weighted_input(z, W, b, a_prev)
-
-
-@kernel
 def predict_rows(out, theta, X, sizes, acts, has_bias, rows, runs):
     """Reproduces :func:`loopnet.kernels.forward.predict`: out_n = a^L(x_n) for every row of X (N, n_0), where
     a^l = σ(z^l) (``forward.activate_layer``, here its vectorised twin ``vexp.activate_layer_vexp``) and
     z^l = W^l a^{l−1} + b^l (``forward.weighted_input``, here the vector micro-kernel
     ``microkernel.weighted_input_packed`` on W^l packed once per call, for the layers where a block reaches
-    ``microkernel.PACKED_WORK`` multiply-adds, else the register tile of :func:`weighted_input_rows`).
+    ``microkernel.PACKED_WORK`` multiply-adds, else ``forward.weighted_input`` as written: a block never exceeds
+    ``rows`` examples, so below PACKED_WORK it is also below the register tile's FORWARD_BLOCK_WORK).
 
     out (N, n_L). Reordered over the examples only: X is cut into blocks of ``rows`` rows, and ``runs``
     consecutive stretches of blocks go to the cores (one ``prange``, one parallel region for the whole
@@ -322,7 +312,7 @@ def predict_rows(out, theta, X, sizes, acts, has_bias, rows, runs):
                 if offsets[l] >= 0:                        # z^l = W^l a^{l−1} + b^l
                     weighted_input_packed(z, zp, P, offsets[l], b, a_prev)
                 else:
-                    weighted_input_rows(z, W, b, a_prev)
+                    weighted_input(z, W, b, a_prev)
                 activate_layer_vexp(a, z, acts[l - 1])     # a^l = σ(z^l)
                 a_prev = a
             for n in range(nb):

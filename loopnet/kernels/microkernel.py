@@ -211,7 +211,7 @@ def weighted_input_packed(z, zp, P, p_off, b, a_prev):
 def pack_layers(theta, sizes, has_bias, rows):
     """(P, offsets, widest): the weights W^l of every layer that :func:`weighted_input_packed` runs for blocks of
     ``rows`` examples (:func:`packs_layer`) as panels in one array P, layer l's at P[offsets[l]:]
-    (offsets[l] = −1 for a layer left to ``blocked.weighted_input_rows``), and the widest row of zp: n_l rounded
+    (offsets[l] = −1 for a layer left to ``forward.weighted_input``), and the widest row of zp: n_l rounded
     up to NR, the largest over the packed layers."""
     L = sizes.shape[0] - 1
     offsets = np.full(L + 1, -1, dtype=np.int64)
